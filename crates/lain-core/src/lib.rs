@@ -1,0 +1,25 @@
+//! lain's library. Every command's logic lives here; the `lain` binary only parses flags,
+//! calls into `ops`, and reports errors.
+//!
+//! Layout (one module per concern):
+//! - [`config`]: cluster configuration, app values, the recursive merge, `--set`, validation
+//! - [`chart`]: the Helm chart lain writes into an app (`lain init`), embedded in the binary
+//! - [`process`]: the one runner for helm / kubectl / docker, which prints every command
+//! - [`helm`]: typed wrapper over the helm binary
+//! - [`image`]: Dockerfile rendering, image tags, docker engine, compose
+//! - [`registry`]: the registries' HTTP APIs behind one trait
+//! - [`kube`]: the Kubernetes API (kube-rs)
+//! - [`notify`]: webhooks; [`lint`]: `lain lint`
+//! - [`ops`]: each command's flow
+
+pub mod chart;
+pub mod config;
+pub mod helm;
+pub mod image;
+pub mod kube;
+pub mod lint;
+pub mod notify;
+pub mod ops;
+pub mod output;
+pub mod process;
+pub mod registry;
