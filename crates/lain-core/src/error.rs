@@ -2,6 +2,7 @@
 //! they are part of lain's interface (documented in the README).
 
 use crate::config::ConfigError;
+use crate::kube::KubeError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
 
@@ -17,6 +18,8 @@ pub mod exit {
     pub const ROLLOUT_FAILED: i32 = 4;
     /// Gave up waiting.
     pub const TIMED_OUT: i32 = 5;
+    /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +30,17 @@ pub enum LainError {
     Kubeconfig(#[from] KubeconfigError),
     #[error(transparent)]
     Process(#[from] ProcessError),
+    #[error(transparent)]
+    Kube(#[from] KubeError),
     #[error("{message}")]
     BadInput { message: String },
     #[error("{message}")]
     RolloutFailed { message: String },
     #[error("{message}")]
     TimedOut { message: String },
+    /// The user pressed Ctrl-C (after lain let whatever must not be interrupted finish).
+    #[error("{message}")]
+    Interrupted { message: String },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -47,8 +55,10 @@ impl LainError {
             LainError::Config(_) | LainError::Kubeconfig(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
+            LainError::Kube(k) => k.exit_code(),
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
             LainError::TimedOut { .. } => exit::TIMED_OUT,
+            LainError::Interrupted { .. } => exit::INTERRUPTED,
             LainError::Other(_) => exit::FAILURE,
         }
     }
