@@ -1,6 +1,7 @@
 //! The library's error, and the exit codes it maps to. Scripts and CI rely on these codes, so
 //! they are part of lain's interface (documented in the README).
 
+use crate::chart::ChartError;
 use crate::config::ConfigError;
 use crate::kube::KubeError;
 use crate::kubeconfig::KubeconfigError;
@@ -29,6 +30,8 @@ pub enum LainError {
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
     #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error(transparent)]
     Process(#[from] ProcessError),
     #[error(transparent)]
     Kube(#[from] KubeError),
@@ -52,7 +55,7 @@ impl LainError {
 
     pub fn exit_code(&self) -> i32 {
         match self {
-            LainError::Config(_) | LainError::Kubeconfig(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
+            LainError::Config(_) | LainError::Kubeconfig(_) | LainError::Chart(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
             LainError::Kube(k) => k.exit_code(),
