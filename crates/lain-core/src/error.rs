@@ -3,6 +3,7 @@
 
 use crate::chart::ChartError;
 use crate::config::ConfigError;
+use crate::helm::HelmError;
 use crate::kube::KubeError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
@@ -35,6 +36,8 @@ pub enum LainError {
     Process(#[from] ProcessError),
     #[error(transparent)]
     Kube(#[from] KubeError),
+    #[error(transparent)]
+    Helm(#[from] HelmError),
     #[error("{message}")]
     BadInput { message: String },
     #[error("{message}")]
@@ -59,6 +62,7 @@ impl LainError {
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
             LainError::Kube(k) => k.exit_code(),
+            LainError::Helm(_) => exit::TOOL_FAILED,
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
             LainError::TimedOut { .. } => exit::TIMED_OUT,
             LainError::Interrupted { .. } => exit::INTERRUPTED,
