@@ -154,9 +154,18 @@ pub async fn wait(kube: &Kube, spec: WaitSpec<'_>) -> Result<WaitOutcome, KubeEr
         // Progress: say it when it changes, but at most every 2 s so a big rollout does not
         // flood the terminal.
         if spec.progress && waiting_for != last_said && (last_said.is_empty() || last_said_at.elapsed() >= Duration::from_secs(2)) {
-            output::info(&format!("waiting for: {}", waiting_for.join("; ")));
+            output::info(&format!("waiting for: {}", summarize(&waiting_for)));
             last_said = waiting_for.clone();
             last_said_at = Instant::now();
         }
     }
+}
+
+/// At most three reasons, then a count: a 20-replica rollout must not print a paragraph.
+fn summarize(waiting_for: &[String]) -> String {
+    let mut s = waiting_for.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+    if waiting_for.len() > 3 {
+        s.push_str(&format!("; and {} more", waiting_for.len() - 3));
+    }
+    s
 }
