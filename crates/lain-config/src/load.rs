@@ -197,7 +197,7 @@ impl AppConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::cluster::Clusters;
+    use crate::cluster::Clusters;
 
     fn app(dir: &Path, values: &str) {
         std::fs::create_dir_all(dir.join("chart")).unwrap();

@@ -1,5 +1,5 @@
-//! Configuration: the cluster's (shipped with lain) and the app's (`chart/values*.yaml`, `-f`,
-//! `--set`), merged in that order, validated, and turned into the values helm receives.
+//! lain-config: configuration. The cluster's (shipped with lain) and the app's (`chart/values*.yaml`,
+//! `-f`, `--set`), merged in that order, validated, and turned into the values helm receives.
 
 pub mod cluster;
 pub mod load;

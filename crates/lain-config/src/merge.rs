@@ -46,7 +46,7 @@ fn strip_nulls(mut n: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::yaml::parse;
+    use crate::yaml::parse;
 
     fn merged(a: &str, b: &str) -> serde_json::Value {
         let mut base = parse(a, "a.yaml").unwrap();

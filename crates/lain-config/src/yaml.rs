@@ -154,10 +154,11 @@ impl Node {
 
 /// A YAML syntax error, with the file and line.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: invalid YAML: {message}")]
+#[error("{file}:{line}{}: invalid YAML: {message}", if *.column > 0 { format!(":{}", .column) } else { String::new() })]
 pub struct YamlError {
     pub file: String,
     pub line: u64,
+    pub column: u64,
     pub message: String,
 }
 
@@ -177,17 +178,23 @@ pub fn parse(text: &str, file: &str) -> Result<Node, YamlError> {
             Ok(n)
         }
         Err(e) => {
-            let line = e.location().map(|l| l.line()).unwrap_or(0);
+            let loc = e.location();
+            let line = loc.map(|l| l.line()).unwrap_or(0);
+            let column = loc.map(|l| l.column()).unwrap_or(0);
             let message = first_line_of(&e.without_snippet().to_string());
-            Err(YamlError { file: file.to_string(), line, message })
+            Err(YamlError { file: file.to_string(), line, column, message })
         }
     }
 }
 
 fn first_line_of(s: &str) -> String {
-    // serde-saphyr's messages may repeat the position ("at line X column Y"); the caller
-    // already prints the line, and the snippet is noise in a one-line error.
-    s.lines().next().unwrap_or(s).trim().to_string()
+    // serde-saphyr's messages repeat the position ("at line X, column Y") that the error
+    // already leads with, and its snippet is noise in a one-line error.
+    let first = s.lines().next().unwrap_or(s).trim();
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].trim_end_matches(',').to_string(),
+        None => first.to_string(),
+    }
 }
 
 /// Deserialization target: a `Node` whose origin lines are filled from spans (the file is

@@ -566,7 +566,7 @@ fn check_build(c: &mut Checker, m: &IndexMap<String, Node>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::yaml::parse;
+    use crate::yaml::parse;
 
     fn problems(text: &str) -> Vec<Problem> {
         validate(&parse(text, "chart/values.yaml").unwrap())
