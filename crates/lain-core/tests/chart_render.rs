@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod chart_support;
-use chart_support::{diff_values, lost_fields, roundtrip, unclean_fields};
+use chart_support::{diff_values, lost_fields, roundtrip, uncomment_examples, unclean_fields};
 
 fn tools_bin() -> PathBuf {
     match std::env::var_os("LAIN_TOOLS_BIN") {
@@ -235,6 +235,44 @@ fn missing_injected_values_are_named() {
             let err = helm_template(version, "dummy", &chart, &[&injected]).expect_err(key);
             assert!(err.contains(message), "helm{version} without {key}: {err}");
         }
+    }
+}
+
+/// The values.yaml `lain init` writes passes lain's validation as written and with every
+/// commented-out example switched on, and the switched-on version renders under both helms
+/// into well-formed objects: what the file teaches works when copied.
+#[test]
+fn init_values_and_all_their_examples_are_valid_and_render() {
+    let files = lain_core::chart::render_chart("dummy").expect("render chart");
+    let init_values = files.iter().find(|f| f.path == "values.yaml").expect("values.yaml").contents.clone();
+    let all_on = uncomment_examples(&init_values);
+    // The switch-on really switched things on (guards the helper itself).
+    for key in ["\nenv:", "\nstatefulSets:", "\njobs:", "\ncronjobs:", "\ntests:", "\nexternalIngresses:", "\ncanaryGroups:", "\nnetworkPolicy:", "\npersistentVolumeClaims:", "\nrelease:", "\n    readinessProbe:", "\n    hpa:", "\n  prepare:"] {
+        assert!(all_on.contains(key), "{key:?} not switched on:\n{all_on}");
+    }
+    for (what, text) in [("values.yaml", &init_values), ("values.yaml with every example on", &all_on)] {
+        let tree = lain_core::config::yaml::parse(text, "chart/values.yaml").unwrap_or_else(|e| panic!("{what}: {e}\n{text}"));
+        let problems = lain_core::config::schema::validate(&tree);
+        assert!(problems.is_empty(), "{what} fails lain's validation:\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"));
+    }
+
+    let (tmp, chart) = build_chart(Some(&all_on));
+    let injected = tmp.path().join("injected.yaml");
+    std::fs::write(&injected, INJECTED).expect("write");
+    let values = chart.join("values.yaml");
+    let out3 = helm_template(3, "dummy", &chart, &[&values, &injected]).unwrap_or_else(|e| panic!("helm3: {e}"));
+    let out4 = helm_template(4, "dummy", &chart, &[&values, &injected]).unwrap_or_else(|e| panic!("helm4: {e}"));
+    let docs3 = parse_docs(&out3, "helm3 output");
+    assert_eq!(docs3, parse_docs(&out4, "helm4 output"), "helm 3 and helm 4 disagree");
+    let kinds: std::collections::BTreeSet<&str> = docs3.iter().filter_map(|d| d["kind"].as_str()).collect();
+    let want = ["CronJob", "Deployment", "HorizontalPodAutoscaler", "Ingress", "Job", "NetworkPolicy", "PersistentVolumeClaim", "Pod", "Service", "StatefulSet"];
+    assert_eq!(kinds, want.into_iter().collect(), "every kind of object appears");
+    for doc in &docs3 {
+        let back = roundtrip(doc).unwrap_or_else(|e| panic!("{}: {e}", doc_id(doc)));
+        let lost = lost_fields(doc, &back);
+        assert!(lost.is_empty(), "{} loses fields:\n{}", doc_id(doc), lost.join("\n"));
+        let unclean = unclean_fields(doc);
+        assert!(unclean.is_empty(), "{} has empty or null fields: {unclean:?}", doc_id(doc));
     }
 }
 

@@ -97,3 +97,47 @@ pub fn unclean_fields(doc: &Value) -> Vec<String> {
     walk("", "", doc, &mut out);
     out
 }
+
+/// `values.yaml` with its commented-out examples switched on, to check that what the file
+/// teaches is valid and renders. An example starts at a comment line `# key:` (any
+/// indentation) and goes on over comment lines at that indentation whose text is indented
+/// further or is itself a comment (`#   - item`, `#   # note`); `# # note` lines become
+/// comments. Prose comments (`# Some words`) stay as they are: prose must not start with
+/// `word:`, which the values.yaml.j2 follows.
+pub fn uncomment_examples(text: &str) -> String {
+    fn starts_with_key(c: &str) -> bool {
+        let key_len = c
+            .char_indices()
+            .take_while(|(i, ch)| if *i == 0 { ch.is_ascii_alphabetic() } else { ch.is_ascii_alphanumeric() || "_.-".contains(*ch) })
+            .count();
+        key_len > 0 && (c[key_len..].starts_with(": ") || &c[key_len..] == ":")
+    }
+    let mut out = String::new();
+    let mut block: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let rest = &line[indent..];
+        let content = rest.strip_prefix("# ");
+        let uncomment = match content {
+            Some(c) if starts_with_key(c) => {
+                block = Some(indent);
+                true
+            }
+            Some(c) if c.starts_with('#') => true,
+            Some(c) if block == Some(indent) && c.starts_with("  ") => true,
+            _ => {
+                block = None;
+                false
+            }
+        };
+        match (uncomment, content) {
+            (true, Some(c)) => {
+                out.push_str(&line[..indent]);
+                out.push_str(c);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
