@@ -77,6 +77,8 @@ const CONTAINER_KEYS: &[&str] = &[
     "hostAliases",
     "nodes",
     "securityContext",
+    // The pod's SecurityContext (fsGroup, runAsUser of every container); the chart renders it.
+    "podSecurityContext",
     "lifecycle",
     "terminationGracePeriodSeconds",
     "nodeSelector",
