@@ -168,7 +168,7 @@ fn init_refuses_to_overwrite_and_template_only_keeps_values() {
 fn null_in_a_cluster_file_removes_a_proc_under_both_helms() {
     let app = App::new("dummy");
     let values = app.path().join("chart/values.yaml");
-    let v = std::fs::read_to_string(&values).unwrap().replacen("deployments:\n", "deployments:\n  worker:\n    command: [sleep, \"1000\"]\n", 1);
+    let v = std::fs::read_to_string(&values).unwrap().replacen("\ndeployments:\n", "\ndeployments:\n  worker:\n    command: [sleep, \"1000\"]\n", 1);
     std::fs::write(&values, v).unwrap();
     for helm in ["helm3", "helm4"] {
         let (d, _) = app.template(helm, &[]);
