@@ -1,7 +1,7 @@
 //! The typed form of `values.build` and `values.release`.
 //!
-//! The input is the merged values of the current cluster (`values.yaml` + `values-CLUSTER.yaml`
-//! + `-f` + `--set`) as JSON. Parsing is done by hand rather than with `#[derive(Deserialize)]`
+//! The input is the merged values of the current cluster (`values.yaml`, then
+//! `values-CLUSTER.yaml`, `-f` files and `--set`) as JSON. Parsing is done by hand rather than with `#[derive(Deserialize)]`
 //! so every error names the exact key path (`release.copy[1]`) and says how to fix it — a serde
 //! error ("invalid type: map, expected a string at line 1 column 80") means nothing to someone
 //! who wrote YAML.

@@ -70,10 +70,10 @@ impl VersionList {
         if !self.others.is_empty() {
             parts.push(format!("other tags: {}", self.others.join(", ")));
         }
-        if let Some(d) = &self.deployed {
-            if !self.versions.iter().any(|v| &v.tag == d) {
-                parts.push(format!("deployed tag {d} is not in this list"));
-            }
+        if let Some(d) = &self.deployed
+            && !self.versions.iter().any(|v| &v.tag == d)
+        {
+            parts.push(format!("deployed tag {d} is not in this list"));
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }

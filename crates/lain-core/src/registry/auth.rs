@@ -66,11 +66,11 @@ impl Credentials {
         let mut used = Vec::new();
         let mut pick = |roles: &[&str]| -> Option<String> {
             for r in roles {
-                if let Some(var) = secrets_env.get(*r) {
-                    if let Some(v) = env(var).filter(|v| !v.is_empty()) {
-                        used.push(var.clone());
-                        return Some(v);
-                    }
+                if let Some(var) = secrets_env.get(*r)
+                    && let Some(v) = env(var).filter(|v| !v.is_empty())
+                {
+                    used.push(var.clone());
+                    return Some(v);
                 }
             }
             None
@@ -82,14 +82,13 @@ impl Credentials {
         if !used.is_empty() {
             c.source = format!("env {}", used.join("/"));
         }
-        if c.basic().is_none() {
-            if let Some(path) = docker_config {
-                if let Some((u, p)) = from_docker_config(path, host) {
-                    c.username = Some(u);
-                    c.password = Some(p);
-                    c.source = path.display().to_string();
-                }
-            }
+        if c.basic().is_none()
+            && let Some(path) = docker_config
+            && let Some((u, p)) = from_docker_config(path, host)
+        {
+            c.username = Some(u);
+            c.password = Some(p);
+            c.source = path.display().to_string();
         }
         c
     }

@@ -184,18 +184,18 @@ impl V2Registry {
 /// The `errors[].message` of a registry error body, or the raw body (truncated).
 pub(crate) async fn error_message(resp: reqwest::Response) -> String {
     let text = resp.text().await.unwrap_or_default();
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-        if let Some(errs) = v.get("errors").and_then(|e| e.as_array()) {
-            let msgs: Vec<String> = errs
-                .iter()
-                .map(|e| {
-                    let code = e.get("code").and_then(|c| c.as_str()).unwrap_or_default();
-                    let m = e.get("message").and_then(|c| c.as_str()).unwrap_or_default();
-                    if code.is_empty() { m.to_string() } else { format!("{code}: {m}") }
-                })
-                .collect();
-            return msgs.join("; ");
-        }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Some(errs) = v.get("errors").and_then(|e| e.as_array())
+    {
+        let msgs: Vec<String> = errs
+            .iter()
+            .map(|e| {
+                let code = e.get("code").and_then(|c| c.as_str()).unwrap_or_default();
+                let m = e.get("message").and_then(|c| c.as_str()).unwrap_or_default();
+                if code.is_empty() { m.to_string() } else { format!("{code}: {m}") }
+            })
+            .collect();
+        return msgs.join("; ");
     }
     text.trim().chars().take(300).collect()
 }
