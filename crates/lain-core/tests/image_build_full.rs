@@ -40,12 +40,12 @@ fn prepare_build_release_push_and_look_inside() {
                 "script": ["mkdir -p cache/deep && echo treasure > cache/deep/t.txt", "echo junk > junk.txt"],
                 "keep": ["cache", "./deploy/keep.conf"]
             },
-            "env": {"FROM_USER": "${LAIN_TEST_SECRET}", "PATH": "/lain/app/bin:${PATH}", "LITERAL": "a \"b\" 'c'"},
+            "env": {"FROM_USER": "${LAIN_TEST_SECRET}", "PATH": "/lain/app/bin:${PATH}", "LITERAL": "a \"b\" 'c'", "LAIN_TEST_SECRET": "${LAIN_TEST_SECRET}"},
             "build_args": ["LAIN_TEST_ARG"],
             "script": [
                 "test -f cache/deep/t.txt",
                 "mkdir -p out && cp cache/deep/t.txt out/",
-                "echo \"$FROM_USER|$LITERAL|$PATH|$LAIN_TEST_ARG|$LAIN_META\" > out/env.txt",
+                "echo \"$FROM_USER|$LITERAL|$PATH|$LAIN_TEST_ARG|$LAIN_META|$LAIN_TEST_SECRET\" > out/env.txt",
                 "id -u > out/build-uid.txt"
             ]
         },
@@ -100,6 +100,7 @@ fn prepare_build_release_push_and_look_inside() {
     assert!(!env[2].contains(".cargo"), "the user's PATH must not leak into the image: {}", env[2]);
     assert_eq!(env[3], "argvalue", "build_args come from the user's environment");
     assert_eq!(env[4], head, "LAIN_META during the build");
+    assert_eq!(env[5], "from-user-env", "a self-referencing env key takes the user's variable");
     assert_eq!(lines[2], "treasure", "release.copy of a directory (dest defaults to src)");
     assert_eq!(lines[3], "0", "build script runs as root");
     assert_eq!(lines[4], "listen 80", "release.copy with src relative to the build workdir and an explicit dest");

@@ -94,13 +94,15 @@ pub fn build_args(spec: &ImageSpec, stage: Stage) -> Vec<String> {
     out
 }
 
-/// Variables referenced by env values, minus those the same section (or lain, `LAIN_META`)
-/// defines: those resolve inside the image and need no build arg.
+/// Variables referenced by env values, minus those an earlier key of the same section (or
+/// lain, `LAIN_META`) defines: those resolve inside the image and need no build arg. A
+/// self-reference (`NPM_TOKEN: ${NPM_TOKEN}`) is the user's variable, since Dockerfile ENV
+/// lines see only what was defined before them.
 fn env_refs(env: &[(String, String)]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (_, v) in env {
+    for (i, (_, v)) in env.iter().enumerate() {
         for n in referenced_vars(v) {
-            if n != "LAIN_META" && !env.iter().any(|(k, _)| *k == n) && !out.contains(&n) {
+            if n != "LAIN_META" && !env[..i].iter().any(|(k, _)| *k == n) && !out.contains(&n) {
                 out.push(n);
             }
         }
@@ -238,7 +240,7 @@ mod tests {
     #[test]
     fn release_env_args_and_order() {
         let spec = ImageSpec::from_values(&json!({
-            "build": {"base": "node:16", "env": {"B": "x \"q\"", "A": "${NPM_TOKEN}:$B"}, "build_args": ["GIT_SHA"], "script": ["yarn", "yarn build"]},
+            "build": {"base": "node:16", "env": {"B": "x \"q\"", "A": "${NPM_TOKEN}:$B", "NPM_TOKEN": "${NPM_TOKEN}"}, "build_args": ["GIT_SHA"], "script": ["yarn", "yarn build"]},
             "release": {"dest_base": "nginx", "copy": ["dist", {"src": "/lain/app/deploy", "dest": "/etc/nginx/conf.d"}], "env": {"R": "1"}, "script": ["nginx -t"]}
         }))
         .unwrap();
@@ -253,6 +255,7 @@ mod tests {
                 "ENV LAIN_META=1619925143-97f3d5f810a61823de72ea0a6f3fdd06f9f3cce9",
                 "ENV B=\"x \\\"q\\\"\"",
                 "ENV A=\"${NPM_TOKEN}:$B\"",
+                "ENV NPM_TOKEN=\"${NPM_TOKEN}\"",
                 "ADD --chown=1001:1001 . /lain/app",
                 "RUN (yarn) && (yarn build)",
                 "FROM nginx AS release",
