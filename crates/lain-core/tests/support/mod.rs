@@ -113,6 +113,8 @@ impl TestRegistry {
 
 impl Drop for TestRegistry {
     fn drop(&mut self) {
+        // Untag the base pushed here (the image itself stays, cached for the next run).
+        let _ = Command::new("docker").args(["rmi", &format!("{}/base:latest", self.addr)]).output();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -198,13 +200,24 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     sh(Command::new("git").arg("-C").arg(dir).args(args))
 }
 
-/// Removes images at the end of a test (best effort).
+/// Removes images at the end of a test (best effort), and the untagged build-stage images of
+/// multi-stage builds whose `LAIN_META` is one of `metas` (so only this test's leftovers go).
 pub struct Cleanup(pub Vec<String>);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        if !self.0.is_empty() {
-            let _ = Command::new("docker").args(["rmi", "-f"]).args(&self.0).output();
+        if self.0.is_empty() {
+            return;
+        }
+        let metas: Vec<String> = self.0.iter().filter_map(|r| r.rsplit_once(':').map(|(_, t)| format!("LAIN_META={t}"))).collect();
+        let _ = Command::new("docker").args(["rmi", "-f"]).args(&self.0).output();
+        let Ok(out) = Command::new("docker").args(["images", "-q", "--filter", "dangling=true"]).output() else { return };
+        for id in String::from_utf8_lossy(&out.stdout).lines() {
+            let Ok(env) = Command::new("docker").args(["image", "inspect", "--format", "{{.Config.Env}}", id]).output() else { continue };
+            let env = String::from_utf8_lossy(&env.stdout);
+            if metas.iter().any(|m| env.split_whitespace().any(|e| e.trim_matches(|c| c == '[' || c == ']') == m)) {
+                let _ = Command::new("docker").args(["rmi", id]).output();
+            }
         }
     }
 }
