@@ -3,6 +3,7 @@
 
 use crate::chart::ChartError;
 use crate::config::ConfigError;
+use crate::image::ImageError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
 
@@ -30,6 +31,8 @@ pub enum LainError {
     Chart(#[from] ChartError),
     #[error(transparent)]
     Process(#[from] ProcessError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
     #[error("{message}")]
     BadInput { message: String },
     #[error("{message}")]
@@ -50,6 +53,14 @@ impl LainError {
             LainError::Config(_) | LainError::Kubeconfig(_) | LainError::Chart(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
+            LainError::Image(e) => match e {
+                // The engine or the registry failed: an outside tool or service.
+                ImageError::Docker(_) | ImageError::Registry(_) => exit::TOOL_FAILED,
+                ImageError::Io { .. } => exit::FAILURE,
+                // Spec, tags (dirty tree, not a repo), an existing file, a missing prepare image:
+                // something the user fixes in the repo or the values.
+                _ => exit::BAD_INPUT,
+            },
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
             LainError::TimedOut { .. } => exit::TIMED_OUT,
             LainError::Other(_) => exit::FAILURE,
