@@ -5,6 +5,7 @@ use crate::chart::ChartError;
 use crate::config::ConfigError;
 use crate::helm::HelmError;
 use crate::kube::KubeError;
+use crate::image::ImageError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
 
@@ -38,6 +39,8 @@ pub enum LainError {
     Kube(#[from] KubeError),
     #[error(transparent)]
     Helm(#[from] HelmError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
     #[error("{message}")]
     BadInput { message: String },
     #[error("{message}")]
@@ -63,6 +66,14 @@ impl LainError {
             LainError::Process(_) => exit::TOOL_FAILED,
             LainError::Kube(k) => k.exit_code(),
             LainError::Helm(_) => exit::TOOL_FAILED,
+            LainError::Image(e) => match e {
+                // The engine or the registry failed: an outside tool or service.
+                ImageError::Docker(_) | ImageError::Registry(_) => exit::TOOL_FAILED,
+                ImageError::Io { .. } => exit::FAILURE,
+                // Spec, tags (dirty tree, not a repo), an existing file, a missing prepare image:
+                // something the user fixes in the repo or the values.
+                _ => exit::BAD_INPUT,
+            },
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
             LainError::TimedOut { .. } => exit::TIMED_OUT,
             LainError::Interrupted { .. } => exit::INTERRUPTED,

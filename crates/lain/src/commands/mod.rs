@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod env;
 pub mod exec;
 pub mod get_values;
+pub mod images;
 pub mod init;
 pub mod job;
 pub mod logs;
@@ -42,6 +43,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init::run(&ctx, a),
         Command::Use(a) => use_cluster::run(&ctx, a),
         Command::Template(a) => template::run(&ctx, a),
+        Command::Build(a) => images::build(&ctx, a),
+        Command::Prepare(a) => images::prepare(&ctx, a),
+        Command::Push(a) => images::push(&ctx, a),
+        Command::Run(a) => images::run(&ctx, a),
+        Command::Save(a) => images::save(&ctx, a),
+        Command::Image(a) => images::image(&ctx, a),
+        Command::Version(a) => images::version(&ctx, a),
+        Command::Compose(a) => images::compose(&ctx, a),
         Command::Completions(a) => completions::run(a),
         Command::Deploy(a) => deploy::run(&ctx, a),
         Command::Redeploy(a) => redeploy::run(&ctx, a),
@@ -70,4 +79,23 @@ pub fn exit_with(code: i32) -> Result<()> {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     std::process::exit(code)
+}
+
+/// Runs an async op to completion. The runtime is made only by commands that need one, so
+/// `lain --help` and `lain use` start instantly.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt.block_on(f),
+        Err(e) => panic!("cannot start the async runtime: {e}"),
+    }
+}
+
+/// `lain build --deploy`: deploys the tag just built.
+pub fn deploy_after_build(_ctx: &Ctx, tag: &lain_core::image::tag::ImageTag) -> Result<()> {
+    anyhow::bail!("built {}; deploying after build needs `lain deploy`, which is not in this build yet", tag.tag)
+}
+
+/// The tag deployed in the current cluster, when it can be asked (for `lain version`).
+pub fn deployed_tag(_ctx: &Ctx, _app: &lain_core::config::AppConfig) -> Option<String> {
+    None
 }
