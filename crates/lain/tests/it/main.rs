@@ -4,3 +4,5 @@
 mod support;
 
 mod deploy;
+mod rollback;
+mod update_image;
