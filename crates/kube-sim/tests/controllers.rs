@@ -66,10 +66,12 @@ async fn cronjob_creates_jobs_and_keeps_history() {
     // 20 simulated minutes, in 30 s steps: 4 runs, 2 kept.
     step(&env, 30, 40).await;
     let jobs = env.sim.list("batch/v1", "jobs", Some("default"));
-    assert_eq!(jobs.len(), 2, "history limit: {:?}", names(&jobs));
+    let complete = |j: &Value| j.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| c.iter().any(|c| c["type"] == "Complete"));
+    // The last run may still be in progress, depending on where the minute boundaries fell.
+    assert_eq!(jobs.iter().filter(|j| complete(j)).count(), 2, "history limit: {:?}", names(&jobs));
+    assert!(jobs.len() <= 3, "{:?}", names(&jobs));
     for j in &jobs {
-        let done = j.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| c.iter().any(|c| c["type"] == "Complete"));
-        assert!(done, "{j}");
+        assert!(j["metadata"]["name"].as_str().unwrap_or("").starts_with("tick-"), "{j}");
     }
     let cj = env.sim.get("batch/v1", "cronjobs", "default", "tick").expect("cronjob");
     assert!(cj.pointer("/status/lastScheduleTime").is_some() && cj.pointer("/status/lastSuccessfulTime").is_some(), "{cj}");
