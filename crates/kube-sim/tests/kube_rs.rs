@@ -9,7 +9,7 @@ use futures::{AsyncBufReadExt, StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, AttachParams, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube_sim::{Behavior, Rule};
 use serde_json::{Value, json};
@@ -115,6 +115,17 @@ async fn watcher_and_log_stream() {
     env.sim.push_log("default", &pname, "app", "hello from the test");
     let pushed = tokio::time::timeout(Duration::from_secs(5), lines.next()).await.expect("pushed line arrives").expect("line").expect("io");
     assert_eq!(pushed, "hello from the test");
+
+    // exec through kube-rs' websocket client, with a responder.
+    env.sim.set_exec_responder(|r| kube_sim::ExecResponse { stdout: format!("{}\n", r.command.join("+")).into_bytes(), ..Default::default() });
+    let mut proc = pods.exec(&pname, vec!["a", "b"], &AttachParams::default().stderr(false)).await.expect("exec");
+    let mut stdout = proc.stdout().expect("stdout");
+    let status = proc.take_status().expect("status");
+    let mut out = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stdout, &mut out).await.expect("read stdout");
+    assert_eq!(out, "a+b\n");
+    let st = status.await.expect("status arrives");
+    assert_eq!(st.status.as_deref(), Some("Success"));
     env.sim.shutdown().await;
 }
 

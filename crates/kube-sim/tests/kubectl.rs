@@ -195,3 +195,32 @@ async fn crash_loop_is_visible_to_kubectl() {
     assert_eq!(st.pointer("/lastState/terminated/exitCode").and_then(Value::as_i64), Some(2), "{st}");
     env.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_over_websocket() {
+    let env = start(20.0).await;
+    env.ok("kubectl", &["run", "p1", "--image=reg.local/x:v1", "--env=FOO=bar"]).await;
+    env.ok("kubectl", &["wait", "--for=condition=Ready", "pod/p1", "--timeout=20s"]).await;
+    assert_eq!(env.ok("kubectl", &["exec", "p1", "--", "printenv", "FOO"]).await, "bar\n");
+    let mut c = env.cmd("kubectl", &["exec", "-i", "p1", "--", "cat"]);
+    c.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = c.spawn().expect("kubectl exec -i");
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(b"through stdin\n").expect("write");
+        child.wait_with_output().expect("output")
+    })
+    .await
+    .expect("join");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "through stdin\n");
+    env.sim.set_exec_responder(|r| kube_sim::ExecResponse {
+        stdout: format!("ran {:?} in {}/{}\n", r.command, r.pod, r.container).into_bytes(),
+        stderr: b"warn\n".to_vec(),
+        exit_code: 3,
+    });
+    let out = env.run("kubectl", &["exec", "p1", "--", "migrate", "--up"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran [\"migrate\", \"--up\"] in p1/p1\n");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("warn\n"));
+    env.sim.shutdown().await;
+}
