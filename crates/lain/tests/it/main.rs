@@ -4,5 +4,8 @@
 mod support;
 
 mod deploy;
+mod env;
+mod logs;
+mod restart;
 mod rollback;
 mod update_image;
