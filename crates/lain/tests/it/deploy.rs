@@ -145,3 +145,32 @@ async fn wait_times_out(helm: &str) {
     t.shutdown().await;
 }
 both_helms!(wait_times_out_, wait_times_out);
+
+/// Ctrl-C in the terminal while helm runs a migration: lain lets helm finish (the release must
+/// not be left pending-upgrade), then stops with 130.
+async fn ctrl_c_lets_helm_finish(helm: &str) {
+    let t = setup(helm, HOOK_VALUES, 10.0).await;
+    t.lain(&["deploy"]).await.ok();
+    t.sim.add_rule(Rule::pod("dummy-migrate-*", Behavior::Run { job_duration: Duration::from_secs(20) }));
+    t.commit("second");
+    let mut cmd = t.lain_cmd(&["deploy"]);
+    // Like a shell's foreground job: its own process group, which the terminal's Ctrl-C hits.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    crate::support::eventually(Duration::from_secs(30), "the upgrade's hook running", || {
+        t.get("v1", "secrets", "sh.helm.release.v1.dummy.v2")
+            .filter(|s| s.pointer("/metadata/labels/status").and_then(Value::as_str) == Some("pending-upgrade"))
+    })
+    .await;
+    let pid = child.id().to_string();
+    let k = std::process::Command::new("kill").args(["-INT", "--", &format!("-{pid}")]).status().unwrap();
+    assert!(k.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("lets it finish"), "{stderr}");
+    let h = t.history().await;
+    assert_eq!(h.last().map(|r| (r.0, r.1.as_str())), Some((2, "deployed")), "helm finished the upgrade: {h:?}");
+    t.shutdown().await;
+}
+both_helms!(ctrl_c_lets_helm_finish_, ctrl_c_lets_helm_finish);

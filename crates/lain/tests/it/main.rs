@@ -8,4 +8,5 @@ mod env;
 mod logs;
 mod restart;
 mod rollback;
+mod runtime;
 mod update_image;
