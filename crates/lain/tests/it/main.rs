@@ -4,3 +4,9 @@
 mod support;
 
 mod deploy;
+mod env;
+mod logs;
+mod restart;
+mod rollback;
+mod runtime;
+mod update_image;
