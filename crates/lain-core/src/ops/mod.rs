@@ -5,7 +5,9 @@
 //! Image commands (`build`, `prepare`, `push`, `run`, `save`, `image`, `version`, `compose`)
 //! take [`crate::image::ImageContext`], built from the app and cluster by [`image_context`].
 
+pub mod blue_green;
 pub mod build;
+pub mod canary;
 pub mod compose;
 pub mod create_job;
 pub mod delete;
@@ -27,6 +29,7 @@ pub mod run;
 pub mod save;
 pub mod secret;
 pub mod secret_edit;
+pub mod strategy;
 pub mod template;
 pub mod update_image;
 pub mod use_cluster;

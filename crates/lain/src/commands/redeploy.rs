@@ -6,6 +6,7 @@ use lain_core::ops::{deploy, redeploy};
 pub type Args = super::deploy::Args;
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
+    lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain redeploy")?;
     let (plan, opts) = redeploy::plan_redeploy(ctx, &a.options())?;
     deploy::execute(ctx, &plan, &opts, &mut |_outcome| {})?;
     Ok(())

@@ -21,6 +21,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
+    lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain update-image")?;
     update_image::run(ctx, &UpdateImageOptions { procs: a.procs, tag: a.tag, timeout: a.timeout, no_wait: a.no_wait })?;
     Ok(())
 }
