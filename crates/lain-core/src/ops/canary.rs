@@ -72,7 +72,9 @@ pub fn state_of(helm: &Helm, main_release: &str, namespace: &str) -> Result<Opti
     if last.status == "uninstalled" {
         return Ok(None);
     }
-    let values = helm.get_values(&release, namespace, None).unwrap_or(J::Null);
+    // Computed values (`--all`): canaryGroups usually sit in the chart's values.yaml, which helm
+    // does not count as user-supplied.
+    let values = all_values(helm, &release, namespace).unwrap_or(J::Null);
     let mut groups: Vec<String> = values.get("canaryGroups").and_then(J::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
     groups.sort();
     Ok(Some(CanaryState {
@@ -83,6 +85,13 @@ pub fn state_of(helm: &Helm, main_release: &str, namespace: &str) -> Result<Opti
         revision: last.revision,
         status: last.status.clone(),
     }))
+}
+
+/// `helm get values RELEASE --all -o json`.
+fn all_values(helm: &Helm, release: &str, namespace: &str) -> Result<J, LainError> {
+    let cmd = helm.cmd().args(["get", "values", release, "--namespace", namespace, "--all", "-o", "json"]).quiet();
+    let out = cmd.output()?;
+    serde_json::from_str(out.stdout.trim()).map_err(|e| crate::helm::HelmError::Output { command: cmd.to_string(), reason: e.to_string() }.into())
 }
 
 /// Which group a new canary takes: `--group`, else `default`, else the only one.
@@ -218,14 +227,14 @@ fn require(ctx: &Ctx, t: &Target, what: &str) -> Result<CanaryState, LainError> 
 pub fn set_group(ctx: &Ctx, group: &str, timeout: Duration) -> Result<StrategyOutcome, LainError> {
     let t = Target::load(ctx, &[])?;
     let s = require(ctx, &t, "switch")?;
-    if !s.groups.iter().any(|g| g == group) {
-        let local = canary_groups(&t.app);
-        let extra = if local.iter().any(|g| g == group) {
-            "\n    it is in chart/values.yaml but was added after the canary was deployed: `lain deploy --canary --abort`, then `lain deploy --canary --group GROUP`"
-        } else {
-            ""
-        };
-        return Err(LainError::bad_input(format!("canary group {group:?} is not in canaryGroups (defined: {}){extra}", list_or_none(&s.groups))));
+    // `--reuse-values` renders with the release's values over the working tree's values.yaml:
+    // a group from either exists.
+    let mut known = s.groups.clone();
+    known.extend(canary_groups(&t.app));
+    known.sort();
+    known.dedup();
+    if !known.iter().any(|g| g == group) {
+        return Err(LainError::bad_input(format!("canary group {group:?} is not in canaryGroups (defined: {})", list_or_none(&known))));
     }
     let helm = ctx.helm();
     let app = canary_app(&t);
@@ -265,6 +274,24 @@ pub fn promote(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<Strategy
         )));
     }
     let tag = s.tag.clone().ok_or_else(|| LainError::bad_input(format!("the canary {} has no imageTag in its values", s.release)))?;
+    // Promote only what runs: helm "deployed" says nothing about the pods.
+    block_on(async {
+        let kube = t.connect(ctx).await?;
+        let objects = kube.release_objects(&s.release).await?;
+        match crate::kube::health::verdict(&objects.pods, &objects.deployments, &objects.statefulsets, Some(&tag)) {
+            crate::kube::health::Verdict::Green => Ok(()),
+            crate::kube::health::Verdict::Progressing { waiting_for } => Err(LainError::bad_input(format!(
+                "the canary {} is not green yet (waiting for: {}): not promoting it\n    fix: `lain deploy --canary` again once it is up, or `lain deploy --canary --abort`",
+                s.release,
+                waiting_for.join("; ")
+            ))),
+            crate::kube::health::Verdict::Failed(problems) => Err(LainError::bad_input(format!(
+                "the canary {} is broken, not promoting it:\n{}\n    fix: `lain deploy --canary --abort`",
+                s.release,
+                crate::kube::report::describe(&kube, &problems).await.trim_end()
+            ))),
+        }
+    })??;
     let mut all_sets = sets.to_vec();
     all_sets.push(format!("imageTag={tag}"));
     let dopts = DeployOptions { sets: all_sets, timeout, no_wait: false };

@@ -4,6 +4,7 @@
 mod observe;
 mod support;
 
+mod canary;
 mod deploy;
 mod env;
 mod logs;
