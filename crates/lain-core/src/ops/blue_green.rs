@@ -29,7 +29,7 @@ use serde_json::{Value as J, json};
 use crate::context::Ctx;
 use crate::error::LainError;
 use crate::kube::Kube;
-use crate::kube::health::{INSTANCE_LABEL, PROC_LABEL};
+use crate::kube::health::{INSTANCE_LABEL, KIND_LABEL, PROC_LABEL};
 use crate::kube::services::{POD_TEMPLATE_HASH, annotation, label, selector};
 use crate::output;
 
@@ -156,10 +156,36 @@ pub async fn state_in(kube: &Kube, main: &str) -> Result<Option<BlueGreenState>,
         since: ann(ANN_SINCE),
         by: ann(ANN_BY),
         finishing: ann(ANN_FINISHING).is_some(),
-        green_pods: pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).count(),
-        green_ready: pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none() && crate::kube::pods::is_ready(p)).count(),
+        green_pods: pods.iter().filter(|p| long_running(p)).count(),
+        green_ready: pods.iter().filter(|p| long_running(p) && crate::kube::pods::is_ready(p)).count(),
         services,
     }))
+}
+
+/// A Deployment's pod that is not on its way out (job and test pods are not counted).
+fn long_running(p: &k8s_openapi::api::core::v1::Pod) -> bool {
+    p.metadata.deletion_timestamp.is_none() && label(&p.metadata, KIND_LABEL) == Some("deployment")
+}
+
+/// helm uninstall leaves hook objects behind (the test pods and hook Jobs of green): remove
+/// them, so nothing labelled green outlives the green release.
+async fn remove_green_hooks(kube: &Kube, main: &str) -> Result<(), LainError> {
+    use k8s_openapi::api::batch::v1::Job;
+    use kube::api::{DeleteParams, ListParams};
+    let sel = green_selector(main);
+    let jobs = kube.api::<Job>().list(&ListParams::default().labels(&sel)).await.map_err(|e| crate::kube::KubeError::api("listing green's jobs", e))?;
+    for j in jobs.items {
+        let name = j.metadata.name.clone().unwrap_or_default();
+        match kube.api::<Job>().delete(&name, &DeleteParams::background()).await {
+            Ok(_) => output::debug(&format!("deleted green's hook job {name}")),
+            Err(e) if crate::kube::api_status(&e) == Some(404) => {}
+            Err(e) => return Err(crate::kube::KubeError::api(format!("deleting job {name}"), e).into()),
+        }
+    }
+    for p in kube.pods(&format!("{sel},{KIND_LABEL}=test")).await? {
+        kube.delete_pod(p.metadata.name.as_deref().unwrap_or_default()).await?;
+    }
+    Ok(())
 }
 
 /// The main Services that route to Deployment procs (those blue/green switches), with the
@@ -401,7 +427,7 @@ pub fn finish(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<StrategyO
             if green_installed {
                 run_helm(helm.uninstall(&green_rel, &t.namespace)).await?;
             }
-            Ok::<_, LainError>(())
+            remove_green_hooks(&kube, &t.release).await
         })??;
         output::success(&format!("blue/green finished: {} runs {tag}; {green_rel} removed", t.release));
         return Ok(outcome(ctx, &t, StrategyAction::BlueGreenFinished { promoted: true }, Some(tag), st.green_tag.clone()));
@@ -411,10 +437,11 @@ pub fn finish(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<StrategyO
         if green_installed {
             run_helm(helm.uninstall(&green_rel, &t.namespace)).await?;
         }
+        remove_green_hooks(&kube, &t.release).await?;
         // Unpinned, the selector matches every pod of the proc: green's must be gone first.
         let start = Instant::now();
         loop {
-            let left = kube.pods(&green_selector(&t.release)).await?.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).count();
+            let left = kube.pods(&green_selector(&t.release)).await?.iter().filter(|p| long_running(p)).count();
             if left == 0 {
                 break;
             }

@@ -149,6 +149,10 @@ pub fn deploy(ctx: &Ctx, opts: &CanaryOptions) -> Result<StrategyOutcome, LainEr
             s.status
         )));
     }
+    block_on(async {
+        let kube = t.connect(ctx).await?;
+        super::strategy::refuse_during_blue_green_in(&kube, &t.release, "lain deploy --canary").await
+    })??;
     if !has_ingresses(&t.app) {
         return Err(LainError::bad_input(format!(
             "{} has no ingresses: a canary is an ingress-nginx canary Ingress beside the main one, and there is none to split\n    fix: add `ingresses` (or `externalIngresses`) to chart/values.yaml, or use `lain deploy --blue-green`",
@@ -160,7 +164,6 @@ pub fn deploy(ctx: &Ctx, opts: &CanaryOptions) -> Result<StrategyOutcome, LainEr
     let app = canary_app(t);
     block_on(async {
         let kube = t.connect(ctx).await?;
-        super::strategy::refuse_during_blue_green_in(&kube, &t.release, "lain deploy --canary").await?;
         let mut injected = app.injected(&ctx.env.user, &plan.tag);
         injected.insert("releaseName".into(), json!(canary));
         injected.insert("canaryGroup".into(), json!(group));

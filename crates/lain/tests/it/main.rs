@@ -4,6 +4,7 @@
 mod observe;
 mod support;
 
+mod blue_green;
 mod canary;
 mod deploy;
 mod env;
