@@ -8,6 +8,7 @@ mod blue_green;
 mod canary;
 mod deploy;
 mod env;
+mod hooks;
 mod logs;
 mod restart;
 mod rolling;
