@@ -1,1 +1,3 @@
 //! lint
+
+pub mod strategy;
