@@ -221,7 +221,7 @@ pub fn deploy(ctx: &Ctx, opts: &BlueGreenOptions) -> Result<StrategyOutcome, Lai
     let t = &plan.target;
     let helm = ctx.helm();
     let green_rel = green_release(&t.release);
-    if !plan.history.as_deref().and_then(|h| h.last()).is_some_and(|r| r.status == "deployed") {
+    if plan.history.as_deref().and_then(|h| h.last()).is_none_or(|r| r.status != "deployed") {
         return Err(LainError::bad_input(format!(
             "{} is not deployed (and healthy in helm) on cluster {}: blue/green starts from a running blue\n    fix: `lain deploy` first",
             t.release, t.cluster
@@ -331,9 +331,9 @@ pub fn rollback(ctx: &Ctx) -> Result<StrategyOutcome, LainError> {
         let kube = t.connect(ctx).await?;
         let st = require(state_in(&kube, &t.release).await?, &t, "roll back")?;
         if st.finishing {
-            return Err(LainError::bad_input(format!(
-                "`lain blue-green finish` has begun replacing blue with green's version: blue is no longer there to switch to\n    fix: run `lain blue-green finish` again to complete it, then `lain rollback` (helm) if needed"
-            )));
+            return Err(LainError::bad_input(
+                "`lain blue-green finish` has begun replacing blue with green's version: blue is no longer there to switch to\n    fix: run `lain blue-green finish` again to complete it, then `lain rollback` (helm) if needed",
+            ));
         }
         if st.services.iter().all(|s| s.live == Color::Blue) {
             return Err(LainError::bad_input(format!(

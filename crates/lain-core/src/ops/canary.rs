@@ -307,6 +307,7 @@ pub fn promote(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<Strategy
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -40,7 +40,7 @@ async fn hooks_run_by_weight(helm: &str) {
     // The upgrade's Job of each name is the last uid seen under it (the install's, complete
     // already, arrive first in the initial list; before-hook-creation deletes and re-creates).
     let upgrade_job = |name: &str| -> Vec<&Job> {
-        let uid = seen.iter().filter(|j| j.metadata.name.as_deref() == Some(name)).filter_map(|j| j.metadata.uid.clone()).last().expect("seen");
+        let uid = seen.iter().filter(|j| j.metadata.name.as_deref() == Some(name)).filter_map(|j| j.metadata.uid.clone()).next_back().expect("seen");
         seen.iter().filter(|j| j.metadata.uid.as_deref() == Some(uid.as_str())).collect()
     };
     let done = |j: &Job| j.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Complete" && c.status == "True"));

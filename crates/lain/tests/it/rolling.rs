@@ -124,7 +124,7 @@ async fn rolling_update_respects_max_unavailable(helm: &str) {
 
     t.lain(&["deploy"]).await.ok();
     watch.abort();
-    let s = seen.lock().unwrap();
+    let s = std::mem::take(&mut *seen.lock().unwrap());
     // Every web pod was replaced: the new tag runs, the old one is gone.
     let alive = |prefix: &str| -> Vec<String> {
         t.pods(prefix).iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()).map(|p| p["spec"]["containers"][0]["image"].as_str().unwrap_or("").to_string()).collect()
@@ -140,7 +140,6 @@ async fn rolling_update_respects_max_unavailable(helm: &str) {
     let worker = alive("dummy-worker-");
     assert_eq!(worker.len(), 3, "{worker:?}");
     assert!(worker.iter().all(|i| i.ends_with(&new_tag)), "{worker:?}");
-    drop(s);
     t.shutdown().await;
 }
 both_helms!(rolling_update_respects_max_unavailable_, rolling_update_respects_max_unavailable);
