@@ -1,5 +1,12 @@
 //! CronJob → Job. Schedules are standard 5-field cron (with @hourly-style macros), in UTC.
 
+use serde_json::{Value, json};
+
+use super::{controller_ref, get_condition, int, is_terminating, owned_by, record_event};
+use crate::clock::fmt_time;
+use crate::resources::id;
+use crate::store::{Propagation, Store, meta_str, name_of};
+
 /// A parsed cron schedule: the allowed values of each field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -86,13 +93,6 @@ impl Schedule {
         self.minute.contains(&mi) && self.hour.contains(&h) && self.month.contains(&mo) && day_ok
     }
 }
-
-use serde_json::{Value, json};
-
-use super::{controller_ref, get_condition, int, is_terminating, owned_by, record_event};
-use crate::clock::fmt_time;
-use crate::resources::id;
-use crate::store::{Propagation, Store, meta_str, name_of};
 
 fn job_finished(j: &Value) -> Option<bool> {
     for (t, ok) in [("Complete", true), ("Failed", false)] {
