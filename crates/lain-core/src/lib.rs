@@ -9,12 +9,15 @@
 //! - [`image`]: Dockerfile rendering, image tags, docker engine, compose
 //! - [`registry`]: the registries' HTTP APIs behind one trait
 //! - [`kube`]: the Kubernetes API (kube-rs)
-//! - [`notify`]: webhooks; [`lint`]: `lain lint`
+//! - [`notify`]: webhooks; [`lint`]: `lain lint`; [`gitlab`]: the GitLab API (`assign-mr`, `wait-mr-approval`)
+//! - [`http`]: the HTTP client those share
 //! - [`ops`]: each command's flow
 
 pub mod chart;
 pub mod config;
+pub mod gitlab;
 pub mod helm;
+pub mod http;
 pub mod image;
 pub mod kube;
 pub mod lint;
