@@ -243,7 +243,6 @@ fn annotations(values: &Value, sink: &mut Sink) {
                     maps.push((walk::join(&base, key), m));
                 }
             }
-            scrape_port(values, &base, entry, sink);
         }
     }
     for section in ["ingresses", "externalIngresses"] {
@@ -255,6 +254,7 @@ fn annotations(values: &Value, sink: &mut Sink) {
             }
         }
     }
+    scrape_port(values, sink);
     for (group, m) in walk::entries(values, "canaryGroups") {
         maps.push((walk::join("canaryGroups", group), m));
     }
@@ -276,18 +276,39 @@ fn annotations(values: &Value, sink: &mut Sink) {
 
 /// Prometheus scrapes a pod annotated `prometheus.io/scrape` on the port named by
 /// `prometheus.io/port`; without it, it guesses from the declared ports (often wrongly).
-fn scrape_port(values: &Value, base: &str, entry: &Value, sink: &mut Sink) {
-    let get = |k: &str| {
-        entry
-            .get("podAnnotations")
-            .and_then(|a| a.get(k))
-            .or_else(|| values.get("podAnnotations").and_then(|a| a.get(k)))
-    };
-    if get("prometheus.io/scrape").is_some_and(walk::truthy) && get("prometheus.io/port").is_none() {
+/// Reported once at the level where the scrape annotation was written.
+fn scrape_port(values: &Value, sink: &mut Sink) {
+    const SCRAPE: &str = "prometheus.io/scrape";
+    const PORT: &str = "prometheus.io/port";
+    let global = values.get("podAnnotations");
+    let has = |m: Option<&Value>, k: &str| m.and_then(|m| m.get(k)).is_some_and(|v| !v.is_null());
+    let scrapes = |m: Option<&Value>| m.and_then(|m| m.get(SCRAPE)).is_some_and(walk::truthy);
+    let mut global_missing = false;
+    for section in walk::WORKLOADS {
+        for (name, entry) in walk::entries(values, section) {
+            let own = entry.get("podAnnotations");
+            if has(own, PORT) || has(global, PORT) {
+                continue;
+            }
+            if scrapes(own) {
+                let base = walk::join(&walk::join(section, name), "podAnnotations");
+                sink.push(
+                    Severity::Warning,
+                    "prometheus-scrape-port",
+                    walk::join(&base, PORT),
+                    "prometheus.io/scrape is on but prometheus.io/port is missing: Prometheus guesses the port and may scrape nothing",
+                    "add `prometheus.io/port: \"PORT\"` (the port serving /metrics) next to prometheus.io/scrape",
+                );
+            } else if scrapes(global) && !has(own, SCRAPE) {
+                global_missing = true;
+            }
+        }
+    }
+    if global_missing {
         sink.push(
             Severity::Warning,
             "prometheus-scrape-port",
-            walk::join(&walk::join(base, "podAnnotations"), "prometheus.io/port"),
+            walk::join("podAnnotations", PORT),
             "prometheus.io/scrape is on but prometheus.io/port is missing: Prometheus guesses the port and may scrape nothing",
             "add `prometheus.io/port: \"PORT\"` (the port serving /metrics) next to prometheus.io/scrape",
         );

@@ -105,17 +105,17 @@ fn parse_one(path: &str, v: &Value, sink: &mut Sink) -> Option<Quantity> {
 
 fn memory_ok(path: &str, v: &Value, q: &Quantity, sink: &mut Sink) -> bool {
     if q.is_milli() {
-        let n = q.value * 1000.0;
+        let written = walk::show(v);
+        let number = written.trim().trim_end_matches('m');
         sink.push(
             Severity::Error,
             "memory-millibytes",
             path,
             format!(
-                "`{}` means {} thousandths of a byte (`m` is milli, not mega): the container cannot even start",
-                walk::show(v),
-                trim_float(n)
+                "`{written}` means {} bytes (`m` is milli, not mega): the container cannot even start",
+                trim_float(q.value)
             ),
-            format!("write `{}Mi` (mebibytes)", trim_float(n)),
+            format!("write `{number}Mi` (mebibytes)"),
         );
         return false;
     }
