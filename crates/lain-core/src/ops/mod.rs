@@ -1,1 +1,3 @@
-//! ops
+//! ops: each command's flow, with explicit inputs.
+
+pub mod send_msg;
