@@ -1,3 +1,5 @@
 //! ops: each command's flow, with explicit inputs.
 
+pub mod assign_mr;
 pub mod send_msg;
+pub mod wait_mr_approval;
