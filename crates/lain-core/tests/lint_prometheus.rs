@@ -11,6 +11,7 @@ use lain_core::lint::quantity::{self, MI};
 use lain_core::lint::{
     LintError, Resource, ResourceField, Usage, query_usage, resource_suggestions, suggest,
 };
+use lain_core::ops::lint::{LintOptions, PrometheusSource, run as lint_run};
 use serde_json::{Value, json};
 use support::prom::{Prometheus, Rng, Series, free_port, quantile};
 
@@ -194,6 +195,31 @@ async fn suggestions_match_the_p95_of_the_backfilled_samples() {
     // No metrics, no suggestion.
     assert!(!suggestions.iter().any(|s| s.proc == "worker"));
 
+    // The whole `lain lint`: static findings, suggestions, a note for the proc never seen,
+    // and a paste-ready block; `prometheus_query_range` is read from the values.
+    let mut with_range = values.clone();
+    with_range["prometheus_query_range"] = json!("3d");
+    with_range["deployments"]["web"]["resources"]["requests"]["memory"] = json!("128m");
+    let report = lint_run(&LintOptions {
+        values: &with_range,
+        cluster: "test",
+        domain: Some("example.com"),
+        locate: &|_| None,
+        appname: "dummy",
+        namespace: "default",
+        prometheus: Some(PrometheusSource { url: &prom.url, pql_template: None }),
+        range: None,
+    })
+    .await;
+    let text = report.render();
+    eprintln!("{text}");
+    assert!(report.has_errors(), "memory in millibytes");
+    assert!(text.contains("error: deployments.web.resources.requests.memory"), "{text}");
+    assert!(text.contains(&format!("  web memory limits: current 256Mi, suggestion {want} (P95 over 3d:")), "{text}");
+    assert!(text.contains("note: no metrics over the last 3d for worker"), "{text}");
+    assert!(text.contains(&format!("  deployments:\n    web:\n      resources:\n        requests: {{cpu: ")), "{text}");
+    assert!(text.contains(&format!("memory: {want}}}")), "{text}");
+
     // An app Prometheus has never seen: said plainly.
     let err = resource_suggestions(&prom.url, None, Some("3d"), "ghost", "default", &json!({"deployments": {"web": {}}})).await.unwrap_err();
     assert!(matches!(err, LintError::PrometheusNoData { .. }), "{err}");
@@ -226,4 +252,24 @@ async fn prometheus_down_is_reported_quickly() {
     assert!(matches!(err, LintError::PrometheusUnreachable { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains(&url) && msg.contains("static checks still ran"), "{msg}");
+
+    // `lain lint` goes on with the static checks and says why there are no suggestions.
+    let mut values = app_values();
+    values["deployments"]["web"]["resources"]["limits"]["memory"] = json!("64Mi");
+    let report = lint_run(&LintOptions {
+        values: &values,
+        cluster: "test",
+        domain: None,
+        locate: &|_| None,
+        appname: "dummy",
+        namespace: "default",
+        prometheus: Some(PrometheusSource { url: &url, pql_template: None }),
+        range: None,
+    })
+    .await;
+    assert!(report.findings.iter().any(|f| f.check == "limits-below-requests"), "{:?}", report.findings);
+    assert!(report.suggestions.is_empty());
+    assert_eq!(report.notes.len(), 1);
+    assert!(report.notes[0].contains("unreachable"), "{:?}", report.notes);
+    assert!(report.render().contains("resource suggestion(s)"));
 }

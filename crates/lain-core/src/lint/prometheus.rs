@@ -26,7 +26,8 @@ pub const CPU_LIMIT_FACTOR: f64 = 4.0;
 /// Suggest a change only when the new value is more than 20% away from the written one.
 pub const CHANGE_THRESHOLD: f64 = 1.2;
 const QUANTILE: &str = "0.95";
-const QUERY_TIMEOUT: Duration = Duration::from_secs(20);
+// `lain lint` waits at most this long for Prometheus (queries run concurrently).
+const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The PromQL lain sends, as a minijinja template. Variables: `resource` (`memory` | `cpu`),
 /// `metric` (the cAdvisor metric for it), `selector` (`{namespace="…", pod=~"RELEASE-PROC-.*", …}`,
