@@ -6,7 +6,7 @@ use std::time::Duration;
 /// provider (see the workspace Cargo.toml); ring is installed here so library users and tests
 /// need not remember to (a second install fails harmlessly when the binary already did it).
 pub fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))

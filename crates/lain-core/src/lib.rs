@@ -14,8 +14,12 @@
 //! - [`ops`]: each command's flow
 
 pub mod chart;
-pub mod config;
+pub use lain_config as config;
+pub mod context;
+pub mod error;
+pub mod git;
 pub mod gitlab;
+pub mod kubeconfig;
 pub mod helm;
 pub mod http;
 pub mod image;
@@ -26,3 +30,9 @@ pub mod ops;
 pub mod output;
 pub mod process;
 pub mod registry;
+
+/// Installs rustls' ring provider once per process (kube and reqwest share it). Safe to call
+/// more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -15,12 +15,14 @@ mod check_misc;
 mod check_resources;
 mod check_workload;
 pub mod cron;
+mod locate;
 mod prometheus;
 pub mod quantity;
 mod walk;
 
 use std::fmt;
 
+pub use locate::{Segment, locate_in, segments};
 pub use prometheus::{
     CHANGE_THRESHOLD, CPU_LIMIT_FACTOR, DEFAULT_PQL_TEMPLATE, DEFAULT_RANGE, MEMORY_LIMIT_FACTOR,
     Resource, ResourceField, Suggestion, Usage, query_usage, render_query, resource_suggestions,

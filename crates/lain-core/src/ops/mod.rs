@@ -1,6 +1,10 @@
-//! ops: each command's flow, with explicit inputs.
+//! Each command's flow. Commands in the binary build options and call these; these are the only
+//! code that talks to helm, docker, the registry or the Kubernetes API.
 
 pub mod assign_mr;
+pub mod init;
 pub mod lint;
 pub mod send_msg;
+pub mod template;
+pub mod use_cluster;
 pub mod wait_mr_approval;

@@ -1,0 +1,58 @@
+//! The library's error, and the exit codes it maps to. Scripts and CI rely on these codes, so
+//! they are part of lain's interface (documented in the README).
+
+use crate::chart::ChartError;
+use crate::config::ConfigError;
+use crate::kubeconfig::KubeconfigError;
+use crate::process::ProcessError;
+
+/// Exit codes.
+pub mod exit {
+    /// Something failed that is not one of the below.
+    pub const FAILURE: i32 = 1;
+    /// Bad input: invalid values, unknown cluster, missing kubeconfig, bad flags.
+    pub const BAD_INPUT: i32 = 2;
+    /// A tool lain ran (helm, docker, kubectl, git) failed.
+    pub const TOOL_FAILED: i32 = 3;
+    /// The app did not become healthy (crash loop, image pull failure, failed job...).
+    pub const ROLLOUT_FAILED: i32 = 4;
+    /// Gave up waiting.
+    pub const TIMED_OUT: i32 = 5;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LainError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Kubeconfig(#[from] KubeconfigError),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    #[error("{message}")]
+    BadInput { message: String },
+    #[error("{message}")]
+    RolloutFailed { message: String },
+    #[error("{message}")]
+    TimedOut { message: String },
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl LainError {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        LainError::BadInput { message: message.into() }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LainError::Config(_) | LainError::Kubeconfig(_) | LainError::Chart(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
+            LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
+            LainError::Process(_) => exit::TOOL_FAILED,
+            LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
+            LainError::TimedOut { .. } => exit::TIMED_OUT,
+            LainError::Other(_) => exit::FAILURE,
+        }
+    }
+}
