@@ -1,6 +1,9 @@
 //! assign-mr and wait-mr-approval against a local fake of the GitLab API v4 that records
 //! every request.
 
+// Tests panic on purpose when something is off.
+#![allow(clippy::unwrap_used)]
+
 mod support {
     pub mod http;
 }
@@ -67,12 +70,13 @@ fn decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
@@ -105,10 +109,10 @@ impl Fake {
             match (r.method.as_str(), r.route()) {
                 ("GET", MR) => {
                     let n = mr_reads.fetch_add(1, Ordering::SeqCst) + 1;
-                    if let Some((after, new_state)) = s.state_after {
-                        if n > after {
-                            s.mr["state"] = json!(new_state);
-                        }
+                    if let Some((after, new_state)) = s.state_after
+                        && n > after
+                    {
+                        s.mr["state"] = json!(new_state);
                     }
                     json(200, s.mr.clone())
                 }
@@ -202,18 +206,20 @@ async fn leaves_an_assigned_mr_alone_and_handles_lonely_repos() {
     assert!(matches!(gl.assign_mr("dev/dummy", 5, Some(1)).await.unwrap(), AssignOutcome::Assigned { .. }));
 
     // One other contributor: assignee and reviewer both.
-    let mut s = fake.state.lock().unwrap();
-    s.mr = mr("opened");
-    s.contributors = json!([{"name": "Alice Wang", "email": "alice@example.com"}, {"name": "Frank Zhou", "email": "frank@example.com"}]);
-    drop(s);
+    {
+        let mut s = fake.state.lock().unwrap();
+        s.mr = mr("opened");
+        s.contributors = json!([{"name": "Alice Wang", "email": "alice@example.com"}, {"name": "Frank Zhou", "email": "frank@example.com"}]);
+    }
     let AssignOutcome::Assigned { assignee, reviewer } = gl.assign_mr("dev/dummy", 5, None).await.unwrap() else { panic!() };
     assert_eq!((assignee.username.as_str(), reviewer.username.as_str()), ("frank", "frank"));
 
     // Only the author (and people who are gone): a clear error.
-    let mut s = fake.state.lock().unwrap();
-    s.mr = mr("opened");
-    s.contributors = json!([{"name": "Alice Wang", "email": "alice@example.com"}, {"name": "Gone Person", "email": "gone@example.com"}]);
-    drop(s);
+    {
+        let mut s = fake.state.lock().unwrap();
+        s.mr = mr("opened");
+        s.contributors = json!([{"name": "Alice Wang", "email": "alice@example.com"}, {"name": "Gone Person", "email": "gone@example.com"}]);
+    }
     let err = gl.assign_mr("dev/dummy", 5, None).await.unwrap_err();
     assert!(matches!(err, GitlabError::NoCandidates { .. }), "{err}");
 

@@ -1,6 +1,9 @@
 //! Resource suggestions against a real Prometheus with 2.5 days of backfilled container
 //! metrics; the expected P95s are computed here from the very samples that were backfilled.
 
+// Tests panic on purpose when something is off.
+#![allow(clippy::unwrap_used)]
+
 mod support {
     pub mod prom;
 }
@@ -36,6 +39,7 @@ struct Shape {
     cpu_hi: f64,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn pod(rng: &mut Rng, proc_name: &'static str, namespace: &'static str, container: &'static str, name: String, start: i64, end: i64, s: &Shape) -> Pod {
     let mut mem = Vec::new();
     let mut cpu = Vec::new();
@@ -217,7 +221,7 @@ async fn suggestions_match_the_p95_of_the_backfilled_samples() {
     assert!(text.contains("error: deployments.web.resources.requests.memory"), "{text}");
     assert!(text.contains(&format!("  web memory limits: current 256Mi, suggestion {want} (P95 over 3d:")), "{text}");
     assert!(text.contains("note: no metrics over the last 3d for worker"), "{text}");
-    assert!(text.contains(&format!("  deployments:\n    web:\n      resources:\n        requests: {{cpu: ")), "{text}");
+    assert!(text.contains("  deployments:\n    web:\n      resources:\n        requests: {cpu: "), "{text}");
     assert!(text.contains(&format!("memory: {want}}}")), "{text}");
 
     // An app Prometheus has never seen: said plainly.

@@ -1,6 +1,9 @@
 //! `lain lint` static checks: a realistic, well-written values file has no findings; each
 //! check is then triggered by one mutation of it (and stays quiet on the correct variant).
 
+// Tests panic on purpose when something is off.
+#![allow(clippy::unwrap_used)]
+
 use lain_core::lint::{Finding, LintContext, Severity, has_errors, static_checks};
 use serde_json::{Value, json};
 

@@ -1,5 +1,8 @@
 //! Commit subjects between two lain image tags, from a real git repository.
 
+// Tests panic on purpose when something is off.
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -1,6 +1,9 @@
 //! Webhook notifications against a local HTTP receiver: the payload of each kind, the cluster
 //! filter, timeouts, refusals, and that no secret value is ever sent.
 
+// Tests panic on purpose when something is off.
+#![allow(clippy::unwrap_used)]
+
 mod support {
     pub mod http;
 }

@@ -62,10 +62,10 @@ impl Gitlab {
                 let mut reviewers: Vec<String> = Vec::new();
                 for key in ["reviewers", "assignees"] {
                     for u in mr.get(key).and_then(Value::as_array).into_iter().flatten() {
-                        if let Some(name) = u.get("username").and_then(Value::as_str) {
-                            if !reviewers.iter().any(|r| r == name) {
-                                reviewers.push(name.to_string());
-                            }
+                        if let Some(name) = u.get("username").and_then(Value::as_str)
+                            && !reviewers.iter().any(|r| r == name)
+                        {
+                            reviewers.push(name.to_string());
                         }
                     }
                 }
@@ -77,6 +77,7 @@ impl Gitlab {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

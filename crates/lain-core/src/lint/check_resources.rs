@@ -38,15 +38,13 @@ fn check_proc(section: &str, base: &str, entry: &Value, sink: &mut Sink) {
             let Some(q) = parse_one(&path, v, sink) else { continue };
             match kind.as_str() {
                 "memory" | "ephemeral-storage" => {
-                    if memory_ok(&path, v, &q, sink) && kind == "memory" {
+                    // ephemeral-storage is checked like memory but not compared below.
+                    let ok = memory_ok(&path, v, &q, sink);
+                    if ok && kind == "memory" {
                         parsed[i][1] = Some(q.value);
                     }
                 }
-                "cpu" => {
-                    if cpu_ok(&path, v, &q, sink) {
-                        parsed[i][0] = Some(q.value);
-                    }
-                }
+                "cpu" if cpu_ok(&path, v, &q, sink) => parsed[i][0] = Some(q.value),
                 _ => {}
             }
         }

@@ -136,6 +136,7 @@ fn rollout(base: &str, entry: &Value, sink: &mut Sink) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

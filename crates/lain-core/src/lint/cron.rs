@@ -227,6 +227,7 @@ fn value(s: &str, spec: &FieldSpec) -> Result<u32, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

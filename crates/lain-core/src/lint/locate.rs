@@ -55,6 +55,7 @@ pub fn locate_in(root: &Node) -> impl Fn(&str) -> Option<String> + '_ {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

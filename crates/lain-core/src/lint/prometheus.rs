@@ -291,7 +291,8 @@ pub fn suggest(usage: &[Usage], values: &Value, range: &str) -> Vec<Suggestion> 
         let cron = u.section == "cronjobs";
         for (resource, p95) in [(Resource::Memory, u.memory_p95), (Resource::Cpu, u.cpu_p95)] {
             let Some(p95) = p95 else { continue };
-            let (round, format): (fn(f64) -> f64, fn(f64) -> String) = match resource {
+            type Rounding = (fn(f64) -> f64, fn(f64) -> String);
+            let (round, format): Rounding = match resource {
                 Resource::Memory => (quantity::round_memory_up, quantity::format_memory),
                 Resource::Cpu => (quantity::round_cpu_up, quantity::format_cpu),
             };
@@ -358,6 +359,7 @@ pub async fn resource_suggestions(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

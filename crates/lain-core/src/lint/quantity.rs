@@ -127,7 +127,7 @@ pub fn format_memory(bytes: f64) -> String {
 /// CPU for people and manifests: whole cores as `2`, anything else in millicores (`1500m`).
 pub fn format_cpu(cores: f64) -> String {
     let milli = (cores.max(0.0) * 1000.0).round() as u64;
-    if milli % 1000 == 0 && milli > 0 { format!("{}", milli / 1000) } else { format!("{milli}m") }
+    if milli.is_multiple_of(1000) && milli > 0 { format!("{}", milli / 1000) } else { format!("{milli}m") }
 }
 
 /// Rounds a memory size up to a step that reads well and does not pretend to a precision the
@@ -159,6 +159,7 @@ pub fn round_cpu_up(cores: f64) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -44,6 +44,7 @@ pub fn commit_subjects(repo: &Path, old_tag: &str, new_tag: &str, max: usize) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
