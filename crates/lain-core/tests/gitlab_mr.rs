@@ -70,10 +70,8 @@ fn decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
+        let hex = if b[i] == b'%' && i + 2 < b.len() { u8::from_str_radix(&s[i + 1..i + 3], 16).ok() } else { None };
+        if let Some(v) = hex {
             out.push(v);
             i += 3;
             continue;
@@ -109,9 +107,7 @@ impl Fake {
             match (r.method.as_str(), r.route()) {
                 ("GET", MR) => {
                     let n = mr_reads.fetch_add(1, Ordering::SeqCst) + 1;
-                    if let Some((after, new_state)) = s.state_after
-                        && n > after
-                    {
+                    if let Some((_, new_state)) = s.state_after.filter(|(after, _)| n > *after) {
                         s.mr["state"] = json!(new_state);
                     }
                     json(200, s.mr.clone())

@@ -61,10 +61,9 @@ impl Gitlab {
             if start.elapsed() + interval > timeout {
                 let mut reviewers: Vec<String> = Vec::new();
                 for key in ["reviewers", "assignees"] {
-                    for u in mr.get(key).and_then(Value::as_array).into_iter().flatten() {
-                        if let Some(name) = u.get("username").and_then(Value::as_str)
-                            && !reviewers.iter().any(|r| r == name)
-                        {
+                    let names = mr.get(key).and_then(Value::as_array).into_iter().flatten();
+                    for name in names.filter_map(|u| u.get("username").and_then(Value::as_str)) {
+                        if !reviewers.iter().any(|r| r == name) {
                             reviewers.push(name.to_string());
                         }
                     }

@@ -125,9 +125,11 @@ pub fn format_memory(bytes: f64) -> String {
 }
 
 /// CPU for people and manifests: whole cores as `2`, anything else in millicores (`1500m`).
+// `is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(clippy::manual_is_multiple_of)]
 pub fn format_cpu(cores: f64) -> String {
     let milli = (cores.max(0.0) * 1000.0).round() as u64;
-    if milli.is_multiple_of(1000) && milli > 0 { format!("{}", milli / 1000) } else { format!("{milli}m") }
+    if milli % 1000 == 0 && milli > 0 { format!("{}", milli / 1000) } else { format!("{milli}m") }
 }
 
 /// Rounds a memory size up to a step that reads well and does not pretend to a precision the
