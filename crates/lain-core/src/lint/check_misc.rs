@@ -135,11 +135,21 @@ const SECRET_WORDS: [&str; 10] =
     ["PASSWORD", "PASSWD", "PASS", "SECRET", "SECRETS", "TOKEN", "TOKENS", "CREDENTIAL", "CREDENTIALS", "PRIVATE"];
 const SECRET_JOINED: [&str; 6] = ["APIKEY", "ACCESSKEY", "SECRETKEY", "PRIVATEKEY", "AUTHTOKEN", "PASSPHRASE"];
 
+/// A last word that makes the variable a setting about a secret, not the secret itself
+/// (`TOKEN_TTL`, `PASSWORD_FILE`, `SECRET_HEADER`).
+const ABOUT_A_SECRET: [&str; 22] = [
+    "TTL", "EXPIRE", "EXPIRES", "EXPIRY", "TIMEOUT", "SECONDS", "LENGTH", "LEN", "SIZE", "FILE", "PATH", "DIR", "URL",
+    "HOST", "PORT", "NAME", "HEADER", "PREFIX", "ENABLED", "TYPE", "MODE", "ALGORITHM",
+];
+
 /// Whether an env name looks like it holds a secret. `KEY` counts only as the last word
-/// (`API_KEY`, `SECRET_KEY`) so that `CACHE_KEY_PREFIX` does not.
+/// (`API_KEY`, `SECRET_KEY`) so that `CACHE_KEY_PREFIX` does not; public keys are not secrets.
 pub fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     let words: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    if words.contains(&"PUBLIC") || words.last().is_some_and(|w| ABOUT_A_SECRET.contains(w)) {
+        return false;
+    }
     words.iter().any(|w| SECRET_WORDS.contains(w) || SECRET_JOINED.contains(w))
         || words.last().is_some_and(|w| *w == "KEY")
 }
@@ -186,7 +196,8 @@ fn env_secrets(values: &Value, sink: &mut Sink) {
             // Never show the value: this output ends up in CI logs.
             let literal = match value {
                 Value::String(s) => !s.trim().is_empty() && !s.contains("$(") && !s.contains("{{"),
-                Value::Number(_) | Value::Bool(_) => true,
+                // A number can be a PIN; a boolean is a switch, never a secret.
+                Value::Number(_) => true,
                 _ => false,
             };
             if !literal {
@@ -335,7 +346,10 @@ mod tests {
         for yes in ["MYSQL_PASSWORD", "API_KEY", "SECRET_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "db_passwd", "APIKEY", "SENTRY_AUTH_TOKEN", "GOOGLE_CREDENTIALS"] {
             assert!(looks_secret(yes), "{yes}");
         }
-        for no in ["CACHE_KEY_PREFIX", "KEYBOARD", "DEBUG", "PASSENGER_COUNT", "TOKENIZER_MODEL", "PWD", "MONKEY"] {
+        for no in [
+            "CACHE_KEY_PREFIX", "KEYBOARD", "DEBUG", "PASSENGER_COUNT", "TOKENIZER_MODEL", "PWD", "MONKEY", "TOKEN_TTL",
+            "PASSWORD_FILE", "JWT_PUBLIC_KEY", "SECRET_HEADER",
+        ] {
             assert!(!looks_secret(no), "{no}");
         }
     }
