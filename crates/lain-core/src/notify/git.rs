@@ -17,11 +17,14 @@ pub fn commit_of_tag(tag: &str) -> Option<&str> {
     ok.then_some(hash)
 }
 
-/// Subjects of the commits in `new_tag` but not in `old_tag`, newest first, at most `max + 1`
-/// (so a caller can say "and more"). Empty when either tag is not lain's shape or the commits
-/// are not in the local clone (a shallow CI checkout): a notification without commits is
-/// better than none.
-pub fn commit_subjects(repo: &Path, old_tag: &str, new_tag: &str, max: usize) -> Vec<String> {
+/// More than this is a different history, not a release: the list is cut here.
+pub const MAX_SUBJECTS: usize = 1000;
+
+/// Subjects of the commits in `new_tag` but not in `old_tag`, newest first, merges left out, at
+/// most [`MAX_SUBJECTS`] (notifications list 20 and count the rest). Empty when either tag is
+/// not lain's shape or the commits are not in the local clone (a shallow CI checkout): a
+/// notification without commits is better than none.
+pub fn commit_subjects(repo: &Path, old_tag: &str, new_tag: &str) -> Vec<String> {
     let (Some(old), Some(new)) = (commit_of_tag(old_tag), commit_of_tag(new_tag)) else {
         return Vec::new();
     };
@@ -32,7 +35,7 @@ pub fn commit_subjects(repo: &Path, old_tag: &str, new_tag: &str, max: usize) ->
     let out = Cmd::new("git")
         .arg("-C")
         .arg(repo)
-        .args(["log", "--no-merges", "--format=%s", &format!("--max-count={}", max + 1)])
+        .args(["log", "--no-merges", "--format=%s", &format!("--max-count={MAX_SUBJECTS}")])
         .arg(format!("{old}..{new}"))
         .arg("--")
         .quiet()
