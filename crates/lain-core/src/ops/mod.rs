@@ -5,17 +5,21 @@
 //! Image commands (`build`, `prepare`, `push`, `run`, `save`, `image`, `version`, `compose`)
 //! take [`crate::image::ImageContext`], built from the app and cluster by [`image_context`].
 
+pub mod assign_mr;
 pub mod build;
 pub mod compose;
 pub mod image;
 pub mod init;
+pub mod lint;
 pub mod prepare;
 pub mod push;
 pub mod run;
 pub mod save;
+pub mod send_msg;
 pub mod template;
 pub mod use_cluster;
 pub mod version;
+pub mod wait_mr_approval;
 
 pub use crate::image::{ImageContext, ImageError};
 

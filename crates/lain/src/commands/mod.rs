@@ -1,8 +1,10 @@
 //! One thin module per command: flags in, a call into `lain_core::ops`, results out.
 
+pub mod ci;
 pub mod completions;
 pub mod images;
 pub mod init;
+pub mod lint;
 pub mod template;
 pub mod use_cluster;
 
@@ -37,6 +39,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Image(a) => images::image(&ctx, a),
         Command::Version(a) => images::version(&ctx, a),
         Command::Compose(a) => images::compose(&ctx, a),
+        Command::Lint(a) => lint::run(&ctx, a),
+        Command::SendMsg(a) => ci::send_msg(&ctx, a),
+        Command::AssignMr(a) => ci::assign_mr(&ctx, a),
+        Command::WaitMrApproval(a) => ci::wait_mr_approval(&ctx, a),
         Command::Completions(a) => completions::run(a),
     }
 }
