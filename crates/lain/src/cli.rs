@@ -70,6 +70,14 @@ pub enum Command {
     Version(commands::images::VersionArgs),
     /// Write a docker-compose.yaml for local debugging.
     Compose(commands::images::ComposeArgs),
+    /// Check the values for mistakes, and suggest resources from Prometheus.
+    Lint(commands::lint::Args),
+    /// Send a message to the app's (and the cluster's) webhooks.
+    SendMsg(commands::ci::SendMsgArgs),
+    /// Assign a GitLab merge request to two active contributors (assignee and reviewer).
+    AssignMr(commands::ci::MrArgs),
+    /// Wait until a GitLab merge request is approved (for a CI gate).
+    WaitMrApproval(commands::ci::MrArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::Args),
     /// Deploy with helm, then wait for the green light (every pod Running and Ready).

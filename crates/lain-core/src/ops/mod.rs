@@ -5,6 +5,7 @@
 //! Image commands (`build`, `prepare`, `push`, `run`, `save`, `image`, `version`, `compose`)
 //! take [`crate::image::ImageContext`], built from the app and cluster by [`image_context`].
 
+pub mod assign_mr;
 pub mod blue_green;
 pub mod build;
 pub mod canary;
@@ -18,6 +19,7 @@ pub mod get_values;
 pub mod image;
 pub mod init;
 pub mod job;
+pub mod lint;
 pub mod logs;
 pub mod prepare;
 pub mod push;
@@ -29,12 +31,14 @@ pub mod run;
 pub mod save;
 pub mod secret;
 pub mod secret_edit;
+pub mod send_msg;
 pub mod strategy;
 pub mod template;
 pub mod update_image;
 pub mod use_cluster;
 pub mod version;
 pub mod wait;
+pub mod wait_mr_approval;
 
 pub use crate::image::{ImageContext, ImageError};
 

@@ -31,7 +31,6 @@ pub fn build(ctx: &Ctx, a: BuildArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
     let opts = build::BuildOptions { push: a.push || a.deploy, keep_dockerfile: a.keep_dockerfile, allow_dirty: a.allow_dirty, skip_existing: false };
     let outcome = super::block_on(build::run(&ic, &opts))?;
-    output::success(&format!("built {}", outcome.image()));
     if a.deploy {
         return super::deploy_after_build(ctx, outcome.tag());
     }

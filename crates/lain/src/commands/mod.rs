@@ -1,6 +1,7 @@
 //! One thin module per command: flags in, a call into `lain_core::ops`, results out.
 
 pub mod blue_green;
+pub mod ci;
 pub mod completions;
 pub mod create_job;
 pub mod delete;
@@ -11,6 +12,7 @@ pub mod get_values;
 pub mod images;
 pub mod init;
 pub mod job;
+pub mod lint;
 pub mod logs;
 pub mod redeploy;
 pub mod restart;
@@ -53,6 +55,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Image(a) => images::image(&ctx, a),
         Command::Version(a) => images::version(&ctx, a),
         Command::Compose(a) => images::compose(&ctx, a),
+        Command::Lint(a) => lint::run(&ctx, a),
+        Command::SendMsg(a) => ci::send_msg(&ctx, a),
+        Command::AssignMr(a) => ci::assign_mr(&ctx, a),
+        Command::WaitMrApproval(a) => ci::wait_mr_approval(&ctx, a),
         Command::Completions(a) => completions::run(a),
         Command::Deploy(a) => deploy::run(&ctx, a),
         Command::Redeploy(a) => redeploy::run(&ctx, a),
