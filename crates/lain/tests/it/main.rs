@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bench;
 mod deploy;
 mod env;
 mod logs;
