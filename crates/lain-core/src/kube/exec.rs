@@ -43,31 +43,29 @@ pub async fn exec(kube: &Kube, pod: &str, container: Option<&str>, command: Vec<
     let mut proc_ = api.exec(pod, command, &ap).await.map_err(|e| KubeError::api(format!("exec into pod {pod}"), e))?;
 
     let guard = if tty { RawGuard::enable() } else { None };
-    if tty {
-        if let Some(mut sizes) = proc_.terminal_size() {
-            let send = |sizes: &mut futures::channel::mpsc::Sender<kube::api::TerminalSize>| {
-                if let Ok((width, height)) = crossterm::terminal::size() {
-                    let _ = sizes.try_send(kube::api::TerminalSize { width, height });
-                }
-            };
-            send(&mut sizes);
-            #[cfg(unix)]
-            tokio::spawn(async move {
-                let Ok(mut winch) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()) else { return };
-                while winch.recv().await.is_some() {
-                    send(&mut sizes);
-                }
-            });
-        }
+    if tty
+        && let Some(mut sizes) = proc_.terminal_size()
+    {
+        let send = |sizes: &mut futures::channel::mpsc::Sender<kube::api::TerminalSize>| {
+            if let Ok((width, height)) = crossterm::terminal::size() {
+                let _ = sizes.try_send(kube::api::TerminalSize { width, height });
+            }
+        };
+        send(&mut sizes);
+        #[cfg(unix)]
+        tokio::spawn(async move {
+            let Ok(mut winch) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change()) else { return };
+            while winch.recv().await.is_some() {
+                send(&mut sizes);
+            }
+        });
     }
-    if forward_stdin {
-        if let Some(mut w) = proc_.stdin() {
-            tokio::spawn(async move {
-                let mut stdin = tokio::io::stdin();
-                let _ = copy(&mut stdin, &mut w).await;
-                let _ = w.shutdown().await;
-            });
-        }
+    if forward_stdin && let Some(mut w) = proc_.stdin() {
+        tokio::spawn(async move {
+            let mut stdin = tokio::io::stdin();
+            let _ = copy(&mut stdin, &mut w).await;
+            let _ = w.shutdown().await;
+        });
     }
     let out = proc_.stdout().map(|mut r| {
         tokio::spawn(async move {

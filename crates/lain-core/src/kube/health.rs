@@ -209,12 +209,13 @@ fn container_problem(pod: &Pod, cs: &ContainerStatus, init: bool) -> Option<(Pod
         }
         return None;
     }
-    if let Some(r) = state.and_then(|s| s.running.as_ref()) {
-        if !cs.ready && !init {
-            let since = r.started_at.as_ref().map(|t| t.0);
-            let m = if cs.started == Some(false) { "running, startup probe not passed yet" } else { "running, readiness probe not passing" };
-            return Some((mk(ProblemReason::Unready, m.into(), since), false));
-        }
+    if let Some(r) = state.and_then(|s| s.running.as_ref())
+        && !cs.ready
+        && !init
+    {
+        let since = r.started_at.as_ref().map(|t| t.0);
+        let m = if cs.started == Some(false) { "running, startup probe not passed yet" } else { "running, readiness probe not passing" };
+        return Some((mk(ProblemReason::Unready, m.into(), since), false));
     }
     None
 }

@@ -72,15 +72,15 @@ pub async fn describe(kube: &Kube, problems: &[PodProblem]) -> String {
                 shown = true;
             }
         }
-        if !shown {
-            if let Ok(events) = kube.events_for(&p.pod).await {
-                let warn: Vec<_> = events.iter().filter(|e| e.type_ == "Warning").collect();
-                let pick: Vec<_> = if warn.is_empty() { events.iter().rev().take(3).collect() } else { warn.into_iter().rev().take(3).collect() };
-                if !pick.is_empty() {
-                    out.push_str("    events:\n");
-                    for e in pick.into_iter().rev() {
-                        out.push_str(&format!("      {e}\n"));
-                    }
+        if !shown
+            && let Ok(events) = kube.events_for(&p.pod).await
+        {
+            let warn: Vec<_> = events.iter().filter(|e| e.type_ == "Warning").collect();
+            let pick: Vec<_> = if warn.is_empty() { events.iter().rev().take(3).collect() } else { warn.into_iter().rev().take(3).collect() };
+            if !pick.is_empty() {
+                out.push_str("    events:\n");
+                for e in pick.into_iter().rev() {
+                    out.push_str(&format!("      {e}\n"));
                 }
             }
         }

@@ -137,12 +137,11 @@ fn render_entry(k: &str, v: &[u8]) -> String {
         let entry = format!("  {key}: {cand}");
         let doc = format!("data:\n{entry}");
         let back: Result<RawDoc, _> = serde_saphyr::from_str_with_options(&doc, options());
-        if let Ok(back) = back {
-            if let Some(Ok(b)) = back.data.as_ref().and_then(|d| d.get(k)).map(decode_value) {
-                if b == v {
-                    return entry;
-                }
-            }
+        if let Ok(back) = back
+            && let Some(Ok(b)) = back.data.as_ref().and_then(|d| d.get(k)).map(decode_value)
+            && b == v
+        {
+            return entry;
         }
     }
     // Binary always round-trips; this is unreachable in practice.
@@ -243,7 +242,7 @@ fn redact_quoted(msg: &str) -> String {
     for c in msg.chars() {
         if c == '"' || c == '`' {
             if in_quote {
-                out.push_str("…");
+                out.push('…');
             }
             in_quote = !in_quote;
             out.push(c);

@@ -37,8 +37,7 @@ pub fn run(ctx: &Ctx, opts: &CreateJobOptions) -> Result<Created, LainError> {
     let t = Target::load(ctx, &[])?;
     let crons: Vec<String> = t.app.procs.iter().filter(|p| p.kind == ProcKind::CronJob).map(|p| p.name.clone()).collect();
     if !crons.contains(&opts.cronjob) {
-        let known = if crons.is_empty() { "none (values.cronjobs is empty)".to_string() } else { crons.join(", ") };
-        return Err(LainError::bad_input(format!("unknown cronjob {:?}; the cronjobs of {} are: {known}", opts.cronjob, t.appname)));
+        return Err(super::release::unknown_name("cronjob", &opts.cronjob, &t.appname, &crons));
     }
     let cron_name = format!("{}-{}", t.release, opts.cronjob);
     block_on(async {

@@ -81,6 +81,9 @@ pub struct Timings {
     pub wait: Duration,
 }
 
+/// What planning learns from helm: the history, the tag running now, time spent in helm.
+type ReleaseState = (Option<Vec<Revision>>, Option<String>, Duration);
+
 /// The tag a user pinned with `--set imageTag=...`, if any (the last one wins, as in helm).
 fn set_tag(sets: &[String]) -> Option<String> {
     sets.iter()
@@ -95,7 +98,7 @@ pub fn plan(ctx: &Ctx, opts: &DeployOptions) -> Result<DeployPlan, LainError> {
     let helm = ctx.helm();
     // The tag and the release's state are independent: git and helm run side by side.
     let (tag, state) = std::thread::scope(|s| {
-        let h = s.spawn(|| -> Result<(Option<Vec<Revision>>, Option<String>, Duration), LainError> {
+        let h = s.spawn(|| -> Result<ReleaseState, LainError> {
             let t0 = Instant::now();
             let history = target.history(&helm)?;
             let old_tag = match history.as_ref().and_then(|h| h.last()) {

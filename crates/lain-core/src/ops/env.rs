@@ -46,6 +46,7 @@ pub fn apply(ctx: &Ctx, file: &Path) -> Result<EnvChange, LainError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -84,15 +84,13 @@ fn one_off_spec(mut spec: PodSpec, proc_: &str, command: Vec<String>) -> PodSpec
 
 async fn source_spec(kube: &Kube, t: &Target, proc_: &str) -> Result<PodSpec, LainError> {
     let name = format!("{}-{proc_}", t.release);
-    if let Some(d) = kube.api::<Deployment>().get_opt(&name).await.map_err(|e| KubeError::api(format!("reading deployment {name}"), e))? {
-        if let Some(s) = d.spec.and_then(|s| s.template.spec) {
-            return Ok(s);
-        }
+    let d = kube.api::<Deployment>().get_opt(&name).await.map_err(|e| KubeError::api(format!("reading deployment {name}"), e))?;
+    if let Some(s) = d.and_then(|d| d.spec).and_then(|s| s.template.spec) {
+        return Ok(s);
     }
-    if let Some(s) = kube.api::<StatefulSet>().get_opt(&name).await.map_err(|e| KubeError::api(format!("reading statefulset {name}"), e))? {
-        if let Some(s) = s.spec.and_then(|s| s.template.spec) {
-            return Ok(s);
-        }
+    let s = kube.api::<StatefulSet>().get_opt(&name).await.map_err(|e| KubeError::api(format!("reading statefulset {name}"), e))?;
+    if let Some(s) = s.and_then(|s| s.spec).and_then(|s| s.template.spec) {
+        return Ok(s);
     }
     Err(LainError::bad_input(format!("{name} is not deployed on cluster {}: `lain job` runs with a deployed proc's image and env; deploy first", t.cluster)))
 }

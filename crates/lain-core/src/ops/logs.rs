@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx, opts: &LogsOptions) -> Result<(), LainError> {
     let t = Target::load(ctx, &[])?;
     let selector = match &opts.proc_ {
         Some(p) if t.app.proc(p).is_none() => {
-            return Err(LainError::bad_input(format!("unknown proc {p:?}; the procs of {} are: {}", t.appname, t.proc_names().join(", "))));
+            return Err(super::release::unknown_name("proc", p, &t.appname, &t.proc_names()));
         }
         Some(p) => proc_selector(&t.release, p),
         None => release_selector(&t.release),

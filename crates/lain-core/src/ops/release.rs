@@ -54,6 +54,14 @@ impl Target {
     }
 }
 
+/// "unknown proc": names the known ones, and the likely one when it is a typo.
+pub fn unknown_name(what: &str, name: &str, appname: &str, known: &[String]) -> LainError {
+    let close = known.iter().filter(|k| strsim::jaro_winkler(name, k) > 0.85).max_by(|a, b| strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b)));
+    let hint = close.map(|c| format!(" (did you mean {c}?)")).unwrap_or_default();
+    let list = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+    LainError::bad_input(format!("unknown {what} {name:?}{hint}; the {what}s of {appname} are: {list}"))
+}
+
 /// A helm command that changes a release, and how long it took.
 pub struct HelmRun {
     pub out: Captured,
@@ -124,6 +132,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_names_suggest() {
+        let known = vec!["web".to_string(), "worker".to_string()];
+        let e = unknown_name("proc", "wrker", "dummy", &known).to_string();
+        assert!(e.contains("did you mean worker?") && e.contains("web, worker"), "{e}");
+        let e = unknown_name("proc", "zzz", "dummy", &known).to_string();
+        assert!(!e.contains("did you mean"), "{e}");
+    }
 
     #[test]
     fn durations() {

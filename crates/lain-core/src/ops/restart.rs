@@ -1,6 +1,7 @@
 //! `lain restart [PROC...] [--graceful] [--wait]`: delete pods, their controllers recreate them
 //! (the seeds: "虽说是重启, 但其实是删除容器"). `--graceful` deletes one pod at a time and
-//! waits for the green light in between, so a proc with several replicas never stops serving.
+//! waits for the green light in between, so a proc with several replicas never stops serving;
+//! pods that are not Ready (serving nothing) are deleted first, together.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use crate::context::Ctx;
 use crate::error::LainError;
 use crate::kube::Kube;
 use crate::kube::health::KIND_LABEL;
-use crate::kube::pods::{pod_proc, release_selector};
+use crate::kube::pods::{is_ready, pod_proc, release_selector};
 use crate::output;
 
 use super::release::{Target, block_on};
@@ -39,7 +40,7 @@ pub fn check_procs(t: &Target, procs: &[String]) -> Result<(), LainError> {
     let known: Vec<String> = t.app.service_procs().map(|p| p.name.clone()).collect();
     for p in procs {
         if !known.contains(p) {
-            return Err(LainError::bad_input(format!("unknown proc {p:?}; the long-running procs of {} are: {}", t.appname, known.join(", "))));
+            return Err(super::release::unknown_name("proc", p, &t.appname, &known));
         }
     }
     Ok(())
@@ -71,13 +72,24 @@ pub async fn restart(kube: &Kube, t: &Target, opts: &RestartOptions) -> Result<R
     let mut done = Restarted::default();
     let n = pods.len();
     if opts.graceful {
-        // Green first: deleting a pod of an app that is already down to its last healthy
-        // replica is how a restart becomes an outage.
-        green(kube, &t.release, None, opts.timeout, None).await?;
-        for (i, p) in pods.iter().enumerate() {
+        // Pods that are not Ready serve nothing: they go first, together (waiting for each
+        // would fail on the others, e.g. when this restart is what fixes a crash loop). Then
+        // the healthy ones, one at a time, each after the green light.
+        let (broken, healthy): (Vec<_>, Vec<_>) = pods.iter().partition(|p| !is_ready(p));
+        if !broken.is_empty() {
+            for p in &broken {
+                let name = p.metadata.name.clone().unwrap_or_default();
+                kube.delete_pod(&name).await?;
+                done.pods.push(name);
+            }
+            output::info(&format!("deleted {} pod{} that {} not Ready: {}; waiting for the green light", broken.len(), if broken.len() == 1 { "" } else { "s" }, if broken.len() == 1 { "was" } else { "were" }, done.pods.join(", ")));
+            green(kube, &t.release, None, opts.timeout, None).await?;
+        }
+        let first = done.pods.len();
+        for (i, p) in healthy.iter().enumerate() {
             let name = p.metadata.name.clone().unwrap_or_default();
             kube.delete_pod(&name).await?;
-            output::info(&format!("[{}/{n}] deleted pod {name}; waiting for the green light", i + 1));
+            output::info(&format!("[{}/{n}] deleted pod {name}; waiting for the green light", first + i + 1));
             done.pods.push(name);
             green(kube, &t.release, None, opts.timeout, None).await?;
         }

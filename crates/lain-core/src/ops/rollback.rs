@@ -88,6 +88,7 @@ pub fn run(ctx: &Ctx, opts: &RollbackOptions) -> Result<DeployOutcome, LainError
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -53,11 +53,7 @@ pub fn run(ctx: &Ctx, opts: &UpdateImageOptions) -> Result<DeployOutcome, LainEr
     let mut sets = Vec::new();
     for p in &opts.procs {
         let Some(proc_) = t.app.proc(p) else {
-            return Err(LainError::bad_input(format!(
-                "unknown proc {p:?}; the procs of {} are: {}",
-                t.appname,
-                t.proc_names().join(", ")
-            )));
+            return Err(super::release::unknown_name("proc", p, &t.appname, &t.proc_names()));
         };
         sets.push((format!("{}.{}.imageTag", section(proc_.kind), p), String::new()));
     }

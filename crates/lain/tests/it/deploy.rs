@@ -174,3 +174,44 @@ async fn ctrl_c_lets_helm_finish(helm: &str) {
     t.shutdown().await;
 }
 both_helms!(ctrl_c_lets_helm_finish_, ctrl_c_lets_helm_finish);
+
+/// A first install whose migration fails leaves a `failed` release; fixing and deploying again
+/// must just work.
+async fn failed_first_install_then_fixed(helm: &str) {
+    let t = setup(helm, HOOK_VALUES, 20.0).await;
+    t.sim.add_rule(Rule::pod("dummy-migrate-*", Behavior::Fail { exit_code: 1, run_for: Duration::from_secs(1) }).with_logs(&["cannot connect to db"]));
+    let out = t.lain(&["deploy", "--timeout", "60s"]).await;
+    out.code(3);
+    assert!(out.stderr.contains("cannot connect to db"), "{}", out.stderr);
+    t.sim.clear_rules();
+    t.commit("fixed");
+    t.lain(&["deploy"]).await.ok();
+    assert_eq!(t.history().await.last().map(|r| r.1.clone()), Some("deployed".to_string()));
+    t.shutdown().await;
+}
+both_helms!(failed_first_install_then_fixed_, failed_first_install_then_fixed);
+
+const TEST_VALUES: &str = r#"appname: dummy
+deployments:
+  web:
+    replicaCount: 1
+tests:
+  smoke:
+    command: ["sh", "-c", "wget -qO- http://dummy-web"]
+"#;
+
+/// `values.tests` run with `helm test` after the green light; a failing test fails the deploy.
+async fn helm_tests_run_after_green(helm: &str) {
+    let t = setup(helm, TEST_VALUES, 20.0).await;
+    let out = t.lain(&["deploy"]).await;
+    out.ok();
+    assert!(out.stderr.contains("test dummy --namespace default --logs"), "helm test ran: {}", out.stderr);
+    assert!(t.get("v1", "pods", "dummy-test-smoke").is_some(), "the test pod ran");
+    t.sim.add_rule(Rule::pod("dummy-test-smoke", Behavior::Fail { exit_code: 1, run_for: Duration::from_secs(1) }).with_logs(&["smoke: got 502"]));
+    t.commit("again");
+    let out = t.lain(&["deploy"]).await;
+    out.code(4);
+    assert!(out.stderr.contains("helm test failed"), "{}", out.stderr);
+    t.shutdown().await;
+}
+both_helms!(helm_tests_run_after_green_, helm_tests_run_after_green);

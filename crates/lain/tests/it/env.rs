@@ -51,7 +51,7 @@ async fn edit_racing_another_writer_is_refused_and_kept() {
     let mut t = setup("helm3", VALUES, 20.0).await;
     t.lain(&["env", "add", &format!("DB_PASSWORD={SECRET}")]).await.ok();
     // While "the user" edits, someone else adds a key (through lain, like a colleague would).
-    let lain = env!("CARGO_BIN_EXE_lain");
+    let lain = crate::support::lain_bin().display().to_string();
     editor(&mut t, "race.sh", &format!("\"{lain}\" env add THEIRS=1 >/dev/null 2>&1\nsed -i 's/^  DB_PASSWORD: .*/  DB_PASSWORD: mine/' \"$1\""));
     let out = t.lain(&["env", "edit"]).await;
     out.code(1);

@@ -52,7 +52,7 @@ async fn follow_picks_up_new_lines_and_new_pods() {
         }
     });
     let mut lines: Vec<String> = Vec::new();
-    let mut wait_for = |pred: &dyn Fn(&str) -> bool, what: &str, lines: &mut Vec<String>| {
+    let wait_for = |pred: &dyn Fn(&str) -> bool, what: &str, lines: &mut Vec<String>| {
         let start = Instant::now();
         loop {
             if lines.iter().any(|l| pred(l)) {

@@ -4,6 +4,7 @@
 mod observe;
 mod support;
 
+mod bench;
 mod blue_green;
 mod canary;
 mod deploy;

@@ -75,3 +75,27 @@ async fn unknown_proc_is_refused() {
     assert!(out.stderr.contains("web, worker"), "{}", out.stderr);
     t.shutdown().await;
 }
+
+/// The env change that fixes a crash loop, applied with auto-pilot: the broken pods are
+/// replaced at once (not held back by "wait for green" on an app that cannot be green yet).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_pilot_env_fix_heals_a_crash_loop() {
+    use kube_sim::{Behavior, Rule};
+    let t = setup("helm3", VALUES, 20.0).await;
+    // web crashes until DATABASE_URL is set: pods made before the fix keep crashing (their env
+    // is fixed at creation), pods made after it run.
+    let old_pods: Arc<Mutex<Option<Vec<String>>>> = Arc::new(Mutex::new(None));
+    let o = old_pods.clone();
+    t.sim.add_rule(Rule::when(
+        move |c| c.container == "web" && o.lock().unwrap().as_ref().is_none_or(|old| old.contains(&c.pod)),
+        Behavior::CrashLoop { exit_code: 1, run_for: Duration::from_secs(1) },
+    ));
+    let out = t.lain(&["deploy", "--timeout", "60s"]).await;
+    out.code(4);
+    *old_pods.lock().unwrap() = Some(t.pods("dummy-web-").iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect());
+    let out = t.lain(&["--auto-pilot", "env", "add", "DATABASE_URL=postgres://db"]).await;
+    out.ok();
+    assert!(out.stderr.contains("not Ready"), "{}", out.stderr);
+    assert!(out.stderr.contains("it is green"), "{}", out.stderr);
+    t.shutdown().await;
+}

@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 use kube_sim::{KubeSim, Options};
 use serde_json::Value;
 
+/// The lain binary under test: the one cargo built for this test, or `LAIN_TEST_BIN` (for a
+/// target directory shared by several checkouts, where another build can replace
+/// target/debug/lain while these tests run).
+pub fn lain_bin() -> PathBuf {
+    std::env::var_os("LAIN_TEST_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_lain")))
+}
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
@@ -124,7 +131,7 @@ impl T {
     }
 
     pub fn lain_cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_lain"));
+        let mut c = Command::new(lain_bin());
         c.args(args)
             .current_dir(self.dir())
             .env("HOME", self.home.path())
