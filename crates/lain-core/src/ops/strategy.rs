@@ -88,6 +88,51 @@ impl StrategyOutcome {
     }
 }
 
+impl StrategyOutcome {
+    /// The webhook event of this step (both versions, the group for canary steps).
+    pub fn event(&self) -> crate::notify::Event {
+        let (strategy, step, group) = match &self.action {
+            StrategyAction::CanaryDeployed { group } => ("canary", "deployed", Some(group.clone())),
+            StrategyAction::CanaryGroupSet { to, .. } => ("canary", "group_set", Some(to.clone())),
+            StrategyAction::CanaryAborted => ("canary", "aborted", None),
+            StrategyAction::CanaryPromoted => ("canary", "promoted", None),
+            StrategyAction::BlueGreenSwitched => ("blue_green", "switched", None),
+            StrategyAction::BlueGreenRolledBack => ("blue_green", "rolled_back", None),
+            StrategyAction::BlueGreenFinished { promoted: true } => ("blue_green", "finished", None),
+            StrategyAction::BlueGreenFinished { promoted: false } => ("blue_green", "dropped", None),
+        };
+        crate::notify::Event::Strategy(crate::notify::StrategyStep {
+            who: self.user.clone(),
+            cluster: self.cluster.clone(),
+            strategy: strategy.into(),
+            step: step.into(),
+            release: self.release.clone(),
+            release_tag: self.main_tag.clone(),
+            other_release: self.other_release.clone(),
+            other_tag: self.other_tag.clone(),
+            group,
+            summary: self.summary(),
+        })
+    }
+}
+
+/// Sends the step to the app's and the cluster's webhooks. Never fails: the step itself is
+/// done, so a webhook problem (bad configuration, unreachable) is only a warning.
+pub fn notify(ctx: &Ctx, outcome: &StrategyOutcome) {
+    let notifier = ctx.load_app(&[]).map_err(|e| e.to_string()).and_then(|app| {
+        crate::notify::Notifier::from_config(app.values().get("webhook"), app.cluster.webhook.as_ref()).map_err(|e| e.to_string())
+    });
+    match notifier {
+        Ok(n) if n.hooks_for(&outcome.cluster).next().is_some() => {
+            if let Err(e) = block_on(n.send_and_warn(&outcome.cluster, &outcome.event())) {
+                crate::output::warn(&format!("webhook not sent: {e}"));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => crate::output::warn(&format!("webhook not sent: {e}")),
+    }
+}
+
 /// Refuses `what` (a command that changes the main release's pods: deploy, redeploy,
 /// update-image, restart, rollback) while a blue/green deploy is in flight: the main Services
 /// may be pinned to the current pods by their pod-template-hash, and new pods would get no

@@ -49,6 +49,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
         Sub::Finish { set, timeout } => {
             let outcome = blue_green::finish(ctx, &set, timeout)?;
             lain_core::output::data(&outcome.summary());
+        lain_core::ops::strategy::notify(ctx, &outcome);
             Ok(())
         }
     }

@@ -72,11 +72,13 @@ pub fn run(ctx: &Ctx, a: DeployArgs) -> Result<()> {
             canary::deploy(ctx, &canary::CanaryOptions { sets: c.set.clone(), timeout: c.timeout, group: s.group.clone(), no_wait: c.no_wait })?
         };
         lain_core::output::data(&outcome.summary());
+        lain_core::ops::strategy::notify(ctx, &outcome);
         return Ok(());
     }
     if s.blue_green {
         let outcome = blue_green::deploy(ctx, &blue_green::BlueGreenOptions { sets: c.set.clone(), timeout: c.timeout })?;
         lain_core::output::data(&outcome.summary());
+        lain_core::ops::strategy::notify(ctx, &outcome);
         return Ok(());
     }
     strategy::refuse_during_blue_green(ctx, "lain deploy")?;

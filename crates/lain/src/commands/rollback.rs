@@ -22,6 +22,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     if a.blue_green {
         let outcome = blue_green::rollback(ctx)?;
         lain_core::output::data(&outcome.summary());
+        lain_core::ops::strategy::notify(ctx, &outcome);
         return Ok(());
     }
     strategy::refuse_during_blue_green(ctx, "lain rollback")?;

@@ -18,5 +18,6 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     let outcome = canary::set_group(ctx, &a.group, a.timeout)?;
     lain_core::output::data(&outcome.summary());
+        lain_core::ops::strategy::notify(ctx, &outcome);
     Ok(())
 }

@@ -12,7 +12,7 @@ use kube_sim::{Behavior, Rule};
 use serde_json::Value;
 
 use crate::both_helms;
-use crate::observe::{record, rv, spawn_lain};
+use crate::observe::{record, rv, spawn_lain, strategy_events, webhook};
 use crate::support::{T, eventually, setup};
 
 const VALUES: &str = r#"appname: dummy
@@ -75,7 +75,8 @@ fn ready(p: &Pod) -> bool {
 const BASE: &[(&str, &str)] = &[("app.kubernetes.io/instance", "dummy"), ("lain.io/proc", "web")];
 
 async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
-    let t = setup(helm, VALUES, 10.0).await;
+    let (hook, webhook) = webhook();
+    let t = setup(helm, &format!("{VALUES}{webhook}"), 10.0).await;
     let out = t.lain(&["deploy", "--blue-green"]).await;
     out.code(2);
     assert!(out.stderr.contains("not deployed"), "{}", out.stderr);
@@ -174,6 +175,10 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
     assert!(alive(&t, "dummy-web-").iter().all(|p| p["spec"]["containers"][0]["image"].as_str().unwrap().ends_with(&v1)));
     let out = t.lain(&["blue-green", "status"]).await;
     assert!(out.stdout.contains("no blue/green deploy in flight"), "{}", out.stdout);
+    let ev = strategy_events(&hook);
+    let steps: Vec<&str> = ev.iter().map(|e| e["step"].as_str().unwrap_or("")).collect();
+    assert_eq!(steps, ["switched", "rolled_back", "dropped"], "{ev:?}");
+    assert_eq!((ev[0]["release_tag"].as_str(), ev[0]["other_tag"].as_str()), (Some(v1.as_str()), Some(v2.as_str())));
     t.lain(&["deploy"]).await.ok();
     t.shutdown().await;
 }

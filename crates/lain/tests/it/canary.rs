@@ -8,6 +8,7 @@ use kube_sim::{Behavior, Rule};
 use serde_json::Value;
 
 use crate::both_helms;
+use crate::observe::{strategy_events, webhook};
 use crate::support::{T, setup};
 
 const VALUES: &str = r#"appname: dummy
@@ -69,7 +70,9 @@ fn image(t: &T, deployment: &str) -> String {
 }
 
 async fn canary_lifecycle(helm: &str) {
-    let t = setup(helm, VALUES, 10.0).await;
+    let (hook, webhook) = webhook();
+    let values = format!("{VALUES}{webhook}");
+    let t = setup(helm, &values, 10.0).await;
     // No main release yet: nothing to be a canary of.
     let out = t.lain(&["deploy", "--canary", "--group", "small"]).await;
     out.code(2);
@@ -112,6 +115,13 @@ async fn canary_lifecycle(helm: &str) {
         .and_then(|i| i.pointer("/spec/rules/0/http/paths/0/backend/service/name").and_then(Value::as_str).map(str::to_string));
     assert_eq!(backend.as_deref(), Some("dummy-canary-web"), "the canary ingress sends to the canary's Service");
     assert!(canary_annotations(&t, "dummy").is_empty(), "the main ingress is still no canary");
+    let ev = strategy_events(&hook);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    let last = hook.requests().last().unwrap().json();
+    assert_eq!(last["event"], "canary");
+    assert_eq!((ev[0]["step"].as_str(), ev[0]["group"].as_str()), (Some("deployed"), Some("internal")));
+    assert_eq!((ev[0]["release_tag"].as_str(), ev[0]["other_tag"].as_str()), (Some(v1.as_str()), Some(v2.as_str())), "both versions: {ev:?}");
+    assert!(last["title"].as_str().unwrap().contains("alice in test") && last["text"].as_str().unwrap().contains(&v1), "{last}");
 
     // One canary at a time.
     let out = t.lain(&["deploy", "--canary", "--group", "small"]).await;
@@ -126,6 +136,8 @@ async fn canary_lifecycle(helm: &str) {
     assert_eq!(canary_annotations(&t, "dummy-canary"), map(&[("canary", "true"), ("canary-weight", "10")]));
     assert_eq!(t.get("apps/v1", "deployments", "dummy-canary-web").unwrap()["metadata"]["generation"], canary_rs_before, "the canary's pods were not touched");
     assert_eq!(image(&t, "dummy-canary-web"), format!("127.0.0.1:5000/dummy:{v2}"), "--reuse-values kept the canary's tag");
+    let ev = strategy_events(&hook);
+    assert_eq!((ev[1]["step"].as_str(), ev[1]["group"].as_str()), (Some("group_set"), Some("small")), "{ev:?}");
     let out = t.lain(&["set-canary-group", "nope"]).await;
     out.code(2);
     assert!(out.stderr.contains("internal, small"), "{}", out.stderr);
@@ -153,9 +165,13 @@ async fn canary_lifecycle(helm: &str) {
     assert!(canary_annotations(&t, "dummy").is_empty());
     let history = t.history().await;
     assert_eq!(history.last().map(|h| h.1.as_str()), Some("deployed"));
+    let steps: Vec<String> = strategy_events(&hook).iter().map(|e| e["step"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(steps, ["deployed", "group_set", "aborted", "deployed", "promoted"], "refusals send nothing");
+    let promoted = strategy_events(&hook).pop().unwrap();
+    assert_eq!(promoted["release_tag"].as_str(), Some(v2.as_str()), "{promoted}");
 
     // A canary needs ingresses to split.
-    t.write_values(&VALUES[..VALUES.find("ingresses:").unwrap()]);
+    t.write_values(&format!("{}{webhook}", &VALUES[..VALUES.find("ingresses:").unwrap()]));
     t.commit("no ingresses");
     let out = t.lain(&["deploy", "--canary", "--group", "small"]).await;
     out.code(2);

@@ -1,6 +1,8 @@
 //! lain's cluster operations end to end: the real `lain` binary, the real helm 3 and helm 4,
 //! and an in-memory Kubernetes API server (kube-sim) steered to produce each failure.
 
+#[path = "../../../lain-core/tests/support/http.rs"]
+mod http;
 mod observe;
 mod support;
 

@@ -82,3 +82,16 @@ pub fn spawn_lain(t: &T, args: &[&str]) -> tokio::task::JoinHandle<Out> {
         Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
     })
 }
+
+/// A webhook receiver on 127.0.0.1 that accepts everything, and the `webhook:` values block
+/// pointing at it (generic kind).
+pub fn webhook() -> (crate::http::Server, String) {
+    let server = crate::http::Server::start(|_| crate::http::Reply::Status(200, "ok".into()));
+    let values = format!("webhook:\n  url: {}/hook\n  kind: generic\n", server.url);
+    (server, values)
+}
+
+/// The `strategy` objects of the generic payloads received so far.
+pub fn strategy_events(server: &crate::http::Server) -> Vec<serde_json::Value> {
+    server.requests().iter().map(|r| r.json()["strategy"].clone()).filter(|s| !s.is_null()).collect()
+}
