@@ -401,8 +401,20 @@ pub fn finish(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<StrategyO
         let kube = t.connect(ctx).await?;
         state_in(&kube, &t.release).await
     })??;
-    let st = require(st, &t, "finish")?;
     let green_installed = helm.history(&green_rel, &t.namespace)?.is_some();
+    if st.is_none() && green_installed {
+        // A green release with no pods and no state on the Services (interrupted before the
+        // pin): nothing routes to it; just remove it.
+        block_on(async {
+            run_helm(helm.uninstall(&green_rel, &t.namespace)).await?;
+            let kube = t.connect(ctx).await?;
+            remove_green_hooks(&kube, &t.release).await
+        })??;
+        let tag = main_tag(ctx, &t);
+        output::success(&format!("removed {green_rel}; {} stays on {}", t.release, tag.as_deref().unwrap_or("?")));
+        return Ok(outcome(ctx, &t, StrategyAction::BlueGreenFinished { promoted: false }, tag, None));
+    }
+    let st = require(st, &t, "finish")?;
     if st.live == Color::Green && !st.services.is_empty() {
         let tag = st.green_tag.clone().ok_or_else(|| LainError::bad_input(format!("the Services have no {ANN_GREEN_TAG} annotation: cannot tell green's version")))?;
         block_on(async {

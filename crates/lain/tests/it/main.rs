@@ -17,4 +17,5 @@ mod restart;
 mod rolling;
 mod rollback;
 mod runtime;
+mod strategy_bench;
 mod update_image;
