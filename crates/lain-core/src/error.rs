@@ -4,6 +4,8 @@
 use crate::chart::ChartError;
 use crate::config::ConfigError;
 use crate::image::ImageError;
+use crate::helm::HelmError;
+use crate::kube::KubeError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
 
@@ -19,6 +21,8 @@ pub mod exit {
     pub const ROLLOUT_FAILED: i32 = 4;
     /// Gave up waiting.
     pub const TIMED_OUT: i32 = 5;
+    /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,12 +37,19 @@ pub enum LainError {
     Process(#[from] ProcessError),
     #[error(transparent)]
     Image(#[from] ImageError),
+    #[error(transparent)]
+    Kube(#[from] KubeError),
+    #[error(transparent)]
+    Helm(#[from] HelmError),
     #[error("{message}")]
     BadInput { message: String },
     #[error("{message}")]
     RolloutFailed { message: String },
     #[error("{message}")]
     TimedOut { message: String },
+    /// The user pressed Ctrl-C (after lain let whatever must not be interrupted finish).
+    #[error("{message}")]
+    Interrupted { message: String },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -61,8 +72,11 @@ impl LainError {
                 // something the user fixes in the repo or the values.
                 _ => exit::BAD_INPUT,
             },
+            LainError::Kube(k) => k.exit_code(),
+            LainError::Helm(_) => exit::TOOL_FAILED,
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
             LainError::TimedOut { .. } => exit::TIMED_OUT,
+            LainError::Interrupted { .. } => exit::INTERRUPTED,
             LainError::Other(_) => exit::FAILURE,
         }
     }

@@ -80,4 +80,32 @@ pub enum Command {
     WaitMrApproval(commands::ci::MrArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::Args),
+    /// Deploy with helm, then wait for the green light (every pod Running and Ready).
+    Deploy(commands::deploy::Args),
+    /// Deploy the version running now again, with the working tree's chart and values.
+    Redeploy(commands::redeploy::Args),
+    /// Change only some procs' image, nothing else.
+    UpdateImage(commands::update_image::Args),
+    /// Roll back one step (helm rollback); env and secret are not rolled back.
+    Rollback(commands::rollback::Args),
+    /// Uninstall the app from the cluster (--purge: its env and secret too).
+    Delete(commands::delete::Args),
+    /// Print the values the release was deployed with (helm get values).
+    GetValues(commands::get_values::Args),
+    /// Restart pods (delete them; --graceful: one at a time, waiting for the green light).
+    Restart(commands::restart::Args),
+    /// Wait until every container of the app is Running and Ready.
+    Wait(commands::wait::Args),
+    /// Environment variables kept in the Secret APPNAME-env: show, edit, add, remove, apply.
+    Env(commands::env::Args),
+    /// Files kept in the Secret APPNAME-secret: show, edit, add, remove, apply.
+    Secret(commands::secret::Args),
+    /// Print the logs of every pod of the app or of one proc (-f follows new pods too).
+    Logs(commands::logs::Args),
+    /// Run a command (default: a shell) in a running pod.
+    X(commands::exec::Args),
+    /// Run a one-off Job with the app's image, env and volumes.
+    Job(commands::job::Args),
+    /// Run a cronjob now.
+    CreateJob(commands::create_job::Args),
 }

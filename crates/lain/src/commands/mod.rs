@@ -2,11 +2,25 @@
 
 pub mod ci;
 pub mod completions;
+pub mod create_job;
+pub mod delete;
+pub mod deploy;
+pub mod env;
+pub mod exec;
+pub mod get_values;
 pub mod images;
 pub mod init;
+pub mod job;
 pub mod lint;
+pub mod logs;
+pub mod redeploy;
+pub mod restart;
+pub mod rollback;
+pub mod secret;
 pub mod template;
+pub mod update_image;
 pub mod use_cluster;
+pub mod wait;
 
 use anyhow::Result;
 use lain_core::context::{Ctx, Env, Globals};
@@ -44,6 +58,20 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::AssignMr(a) => ci::assign_mr(&ctx, a),
         Command::WaitMrApproval(a) => ci::wait_mr_approval(&ctx, a),
         Command::Completions(a) => completions::run(a),
+        Command::Deploy(a) => deploy::run(&ctx, a),
+        Command::Redeploy(a) => redeploy::run(&ctx, a),
+        Command::UpdateImage(a) => update_image::run(&ctx, a),
+        Command::Rollback(a) => rollback::run(&ctx, a),
+        Command::Delete(a) => delete::run(&ctx, a),
+        Command::GetValues(a) => get_values::run(&ctx, a),
+        Command::Restart(a) => restart::run(&ctx, a),
+        Command::Wait(a) => wait::run(&ctx, a),
+        Command::Env(a) => env::run(&ctx, a),
+        Command::Secret(a) => secret::run(&ctx, a),
+        Command::Logs(a) => logs::run(&ctx, a),
+        Command::X(a) => exec::run(&ctx, a),
+        Command::Job(a) => job::run(&ctx, a),
+        Command::CreateJob(a) => create_job::run(&ctx, a),
     }
 }
 
@@ -64,4 +92,16 @@ pub fn deploy_after_build(_ctx: &Ctx, tag: &lain_core::image::tag::ImageTag) -> 
 /// The tag deployed in the current cluster, when it can be asked (for `lain version`).
 pub fn deployed_tag(_ctx: &Ctx, _app: &lain_core::config::AppConfig) -> Option<String> {
     None
+}
+
+/// Ends the process with a command's own exit code (`lain x`, `lain job`): that code is the
+/// user's program's, not one of lain's.
+pub fn exit_with(code: i32) -> Result<()> {
+    if code == 0 {
+        return Ok(());
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    std::process::exit(code)
 }
