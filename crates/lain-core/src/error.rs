@@ -3,9 +3,9 @@
 
 use crate::chart::ChartError;
 use crate::config::ConfigError;
+use crate::image::ImageError;
 use crate::helm::HelmError;
 use crate::kube::KubeError;
-use crate::image::ImageError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
 
@@ -36,11 +36,11 @@ pub enum LainError {
     #[error(transparent)]
     Process(#[from] ProcessError),
     #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error(transparent)]
     Kube(#[from] KubeError),
     #[error(transparent)]
     Helm(#[from] HelmError),
-    #[error(transparent)]
-    Image(#[from] ImageError),
     #[error("{message}")]
     BadInput { message: String },
     #[error("{message}")]
@@ -64,8 +64,6 @@ impl LainError {
             LainError::Config(_) | LainError::Kubeconfig(_) | LainError::Chart(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
-            LainError::Kube(k) => k.exit_code(),
-            LainError::Helm(_) => exit::TOOL_FAILED,
             LainError::Image(e) => match e {
                 // The engine or the registry failed: an outside tool or service.
                 ImageError::Docker(_) | ImageError::Registry(_) => exit::TOOL_FAILED,
@@ -74,6 +72,8 @@ impl LainError {
                 // something the user fixes in the repo or the values.
                 _ => exit::BAD_INPUT,
             },
+            LainError::Kube(k) => k.exit_code(),
+            LainError::Helm(_) => exit::TOOL_FAILED,
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
             LainError::TimedOut { .. } => exit::TIMED_OUT,
             LainError::Interrupted { .. } => exit::INTERRUPTED,

@@ -37,6 +37,12 @@ pub struct SecretChange {
 }
 
 impl SecretChange {
+    /// From key lists computed elsewhere (the secret editor's own diff). Keys only: there is
+    /// no way to give this type a value.
+    pub fn from_keys(who: &str, cluster: &str, app: &str, secret: &str, added: Vec<String>, changed: Vec<String>, removed: Vec<String>) -> SecretChange {
+        SecretChange { who: who.into(), cluster: cluster.into(), app: app.into(), secret: secret.into(), added, changed, removed }
+    }
+
     /// Compares a secret before and after an edit. The values are compared here and dropped;
     /// only key names are kept.
     pub fn diff<K, V>(

@@ -5,6 +5,7 @@
 //! Image commands (`build`, `prepare`, `push`, `run`, `save`, `image`, `version`, `compose`)
 //! take [`crate::image::ImageContext`], built from the app and cluster by [`image_context`].
 
+pub mod announce;
 pub mod assign_mr;
 pub mod blue_green;
 pub mod build;

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use lain_core::context::Ctx;
+use lain_core::ops::announce;
 use lain_core::ops::deploy::{self, DeployOptions};
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::{blue_green, canary, strategy};
@@ -21,6 +22,16 @@ pub struct Args {
     /// Wait for the green light (the default; kept for old scripts).
     #[arg(long, hide = true)]
     pub wait: bool,
+    /// Build and push the image first when its tag is not in the registry yet (`--auto-pilot`
+    /// does this too).
+    #[arg(long)]
+    pub build: bool,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args { set: Vec::new(), timeout: Duration::from_secs(300), no_wait: false, wait: false, build: false }
+    }
 }
 
 impl Args {
@@ -63,27 +74,43 @@ pub struct DeployArgs {
 pub fn run(ctx: &Ctx, a: DeployArgs) -> Result<()> {
     let c = &a.common;
     let s = &a.strategy;
+    let build = c.build || ctx.globals.auto_pilot;
     if s.canary {
         let outcome = if s.abort {
             canary::abort(ctx)?
         } else if s.final_ {
             canary::promote(ctx, &c.set, c.timeout)?
         } else {
+            super::before_deploy(ctx, &ctx.load_app(&c.set)?, build, &c.set)?;
             canary::deploy(ctx, &canary::CanaryOptions { sets: c.set.clone(), timeout: c.timeout, group: s.group.clone(), no_wait: c.no_wait })?
         };
         lain_core::output::data(&outcome.summary());
-        lain_core::ops::strategy::notify(ctx, &outcome);
+        strategy::notify(ctx, &outcome);
         return Ok(());
     }
     if s.blue_green {
+        super::before_deploy(ctx, &ctx.load_app(&c.set)?, build, &c.set)?;
         let outcome = blue_green::deploy(ctx, &blue_green::BlueGreenOptions { sets: c.set.clone(), timeout: c.timeout })?;
         lain_core::output::data(&outcome.summary());
-        lain_core::ops::strategy::notify(ctx, &outcome);
+        strategy::notify(ctx, &outcome);
         return Ok(());
     }
     strategy::refuse_during_blue_green(ctx, "lain deploy")?;
-    let opts = c.options();
+    flow(ctx, c, build)
+}
+
+/// lint → (build) → helm → green light; the webhook goes out as soon as helm has succeeded,
+/// whatever the rollout does next (the team should know a new version went out).
+pub fn flow(ctx: &Ctx, a: &Args, build: bool) -> Result<()> {
+    let opts = a.options();
+    let app = ctx.load_app(&a.set)?;
+    super::before_deploy(ctx, &app, build, &a.set)?;
     let plan = deploy::plan(ctx, &opts)?;
-    deploy::execute(ctx, &plan, &opts, &mut |_outcome| {})?;
+    let mut released: Option<deploy::DeployOutcome> = None;
+    let result = deploy::execute(ctx, &plan, &opts, &mut |o| released = Some(o.clone()));
+    if let Some(o) = &released {
+        announce::release(ctx, plan.app(), announce::Kind::Deploy, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
+    }
+    result?;
     Ok(())
 }

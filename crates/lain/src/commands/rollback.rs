@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use lain_core::ops::announce;
 use lain_core::context::Ctx;
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::rollback::{self, RollbackOptions};
@@ -22,10 +23,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     if a.blue_green {
         let outcome = blue_green::rollback(ctx)?;
         lain_core::output::data(&outcome.summary());
-        lain_core::ops::strategy::notify(ctx, &outcome);
+        strategy::notify(ctx, &outcome);
         return Ok(());
     }
     strategy::refuse_during_blue_green(ctx, "lain rollback")?;
-    rollback::run(ctx, &RollbackOptions { timeout: a.timeout, no_wait: a.no_wait })?;
+    let app = ctx.load_app(&[])?;
+    let o = rollback::run(ctx, &RollbackOptions { timeout: a.timeout, no_wait: a.no_wait })?;
+    announce::release(ctx, &app, announce::Kind::Rollback, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
     Ok(())
 }
