@@ -81,18 +81,27 @@ async fn rolling_update_respects_max_unavailable(helm: &str) {
     let watch = tokio::spawn(async move {
         let mut ready_tx = Some(ready_tx);
         let mut pods: BTreeMap<String, PodView> = BTreeMap::new();
+        // A re-list (the watcher restarts after a watch error) replaces the picture whole:
+        // keeping the old map would keep pods deleted meanwhile.
+        let mut relist: Option<BTreeMap<String, PodView>> = None;
         let mut synced = false;
         let mut s = watcher(pods_api, watcher::Config::default().labels("app.kubernetes.io/instance=dummy")).default_backoff().boxed();
         while let Some(Ok(ev)) = s.next().await {
             match ev {
-                watcher::Event::Apply(p) | watcher::Event::InitApply(p) => {
+                watcher::Event::Apply(p) => {
                     pods.insert(p.metadata.name.clone().unwrap_or_default(), view(&p));
                 }
                 watcher::Event::Delete(p) => {
                     pods.remove(&p.metadata.name.clone().unwrap_or_default());
                 }
-                watcher::Event::InitDone => synced = true,
-                watcher::Event::Init => {}
+                watcher::Event::Init => relist = Some(BTreeMap::new()),
+                watcher::Event::InitApply(p) => {
+                    relist.get_or_insert_with(BTreeMap::new).insert(p.metadata.name.clone().unwrap_or_default(), view(&p));
+                }
+                watcher::Event::InitDone => {
+                    pods = relist.take().unwrap_or_default();
+                    synced = true;
+                }
             }
             // The initial list arrives pod by pod: judge from the first complete picture on.
             if !synced {
