@@ -265,6 +265,6 @@ pub async fn serve(shared: Arc<Shared>, req: Req, t: &Target, name: &str) -> Res
 mod tests {
     #[test]
     fn handshake_key_rfc6455_example() {
-        assert_eq!(super::accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaGeXhFo6QCqkhszGY=");
+        assert_eq!(super::accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::chart::ChartError;
 use crate::config::ConfigError;
+use crate::image::ImageError;
 use crate::helm::HelmError;
 use crate::kube::KubeError;
 use crate::kubeconfig::KubeconfigError;
@@ -35,6 +36,8 @@ pub enum LainError {
     #[error(transparent)]
     Process(#[from] ProcessError),
     #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error(transparent)]
     Kube(#[from] KubeError),
     #[error(transparent)]
     Helm(#[from] HelmError),
@@ -61,6 +64,14 @@ impl LainError {
             LainError::Config(_) | LainError::Kubeconfig(_) | LainError::Chart(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
+            LainError::Image(e) => match e {
+                // The engine or the registry failed: an outside tool or service.
+                ImageError::Docker(_) | ImageError::Registry(_) => exit::TOOL_FAILED,
+                ImageError::Io { .. } => exit::FAILURE,
+                // Spec, tags (dirty tree, not a repo), an existing file, a missing prepare image:
+                // something the user fixes in the repo or the values.
+                _ => exit::BAD_INPUT,
+            },
             LainError::Kube(k) => k.exit_code(),
             LainError::Helm(_) => exit::TOOL_FAILED,
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,

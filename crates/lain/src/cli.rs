@@ -54,6 +54,30 @@ pub enum Command {
     Use(commands::use_cluster::Args),
     /// Print the Kubernetes manifests a deploy would apply (rendered by helm).
     Template(commands::template::Args),
+    /// Build the image of the current commit (tag %ct-%H) from values.build.
+    Build(commands::images::BuildArgs),
+    /// Build (and push) the prepare image: the dependency cache builds start from.
+    Prepare(commands::images::PrepareArgs),
+    /// Push the current commit's image and `latest`.
+    Push(commands::images::PushArgs),
+    /// Run a debugging container of the current commit's image (prints the docker command).
+    Run(commands::images::RunArgs),
+    /// Save the current commit's image to a tarball.
+    Save(commands::images::SaveArgs),
+    /// Print the current commit's full image reference (for `$(lain image)` in CI).
+    Image(commands::images::ImageArgs),
+    /// List the app's image tags in the registry, newest first, marking the deployed one.
+    Version(commands::images::VersionArgs),
+    /// Write a docker-compose.yaml for local debugging.
+    Compose(commands::images::ComposeArgs),
+    /// Check the values for mistakes, and suggest resources from Prometheus.
+    Lint(commands::lint::Args),
+    /// Send a message to the app's (and the cluster's) webhooks.
+    SendMsg(commands::ci::SendMsgArgs),
+    /// Assign a GitLab merge request to two active contributors (assignee and reviewer).
+    AssignMr(commands::ci::MrArgs),
+    /// Wait until a GitLab merge request is approved (for a CI gate).
+    WaitMrApproval(commands::ci::MrArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::Args),
     /// Deploy with helm, then wait for the green light (every pod Running and Ready).

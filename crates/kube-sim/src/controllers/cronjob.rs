@@ -1,5 +1,12 @@
 //! CronJob → Job. Schedules are standard 5-field cron (with @hourly-style macros), in UTC.
 
+use serde_json::{Value, json};
+
+use super::{controller_ref, get_condition, int, is_terminating, owned_by, record_event};
+use crate::clock::fmt_time;
+use crate::resources::id;
+use crate::store::{Propagation, Store, meta_str, name_of};
+
 /// A parsed cron schedule: the allowed values of each field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -86,30 +93,6 @@ impl Schedule {
         self.minute.contains(&mi) && self.hour.contains(&h) && self.month.contains(&mo) && day_ok
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_and_matches() {
-        let s = Schedule::parse("*/15 2 * * 1-5").unwrap();
-        let t: jiff::Timestamp = "2024-01-02T02:30:00Z".parse().unwrap(); // a Tuesday
-        assert!(s.matches(t));
-        assert!(!s.matches("2024-01-02T02:31:00Z".parse().unwrap()));
-        assert!(!s.matches("2024-01-06T02:30:00Z".parse().unwrap())); // Saturday
-        assert!(Schedule::parse("@hourly").unwrap().matches("2024-01-06T07:00:00Z".parse().unwrap()));
-        assert!(Schedule::parse("61 * * * *").is_none());
-        assert!(Schedule::parse("* * *").is_none());
-    }
-}
-
-use serde_json::{Value, json};
-
-use super::{controller_ref, get_condition, int, is_terminating, owned_by, record_event};
-use crate::clock::fmt_time;
-use crate::resources::id;
-use crate::store::{Propagation, Store, meta_str, name_of};
 
 fn job_finished(j: &Value) -> Option<bool> {
     for (t, ok) in [("Complete", true), ("Failed", false)] {
@@ -198,5 +181,22 @@ pub fn reconcile(store: &mut Store, now: jiff::Timestamp) {
             st["lastSuccessfulTime"] = json!(t);
         }
         store.modify(cj_res, &ns, &name, |o| o["status"] = st);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_matches() {
+        let s = Schedule::parse("*/15 2 * * 1-5").unwrap();
+        let t: jiff::Timestamp = "2024-01-02T02:30:00Z".parse().unwrap(); // a Tuesday
+        assert!(s.matches(t));
+        assert!(!s.matches("2024-01-02T02:31:00Z".parse().unwrap()));
+        assert!(!s.matches("2024-01-06T02:30:00Z".parse().unwrap())); // Saturday
+        assert!(Schedule::parse("@hourly").unwrap().matches("2024-01-06T07:00:00Z".parse().unwrap()));
+        assert!(Schedule::parse("61 * * * *").is_none());
+        assert!(Schedule::parse("* * *").is_none());
     }
 }

@@ -37,7 +37,7 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
         let pods: Vec<Value> = owned_by(store, pod_res, &ns, &uid);
         let live: Vec<&Value> = pods.iter().filter(|p| !is_terminating(p)).collect();
         let by_ord = |i: i64| live.iter().find(|p| ordinal(&name, p) == Some(i)).copied();
-        let any_terminating = pods.iter().any(|p| is_terminating(p));
+        let any_terminating = pods.iter().any(is_terminating);
 
         // Scale up, in ordinal order.
         for i in 0..want {

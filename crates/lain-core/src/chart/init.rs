@@ -153,11 +153,11 @@ fn resolve_appname(dir: &Path, chart_dir: &Path, opts: &InitOptions) -> Result<S
         check_appname(name, AppnameSource::Flag)?;
         return Ok(name.clone());
     }
-    if opts.template_only {
-        if let Some(name) = appname_in_values(&chart_dir.join("values.yaml")) {
-            check_appname(&name, AppnameSource::Values)?;
-            return Ok(name);
-        }
+    if opts.template_only
+        && let Some(name) = appname_in_values(&chart_dir.join("values.yaml"))
+    {
+        check_appname(&name, AppnameSource::Values)?;
+        return Ok(name);
     }
     // canonicalize so that `lain init` in "." names the app after the real directory.
     let absolute = dir.canonicalize().map_err(|e| ChartError::io("resolve", dir, e))?;

@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn invalid_appname_error_names_the_source_and_a_fix() {
-        let err = check_appname("My_App", AppnameSource::Directory).unwrap_err().to_string();
+        let err = check_appname("My_App", AppnameSource::Directory).expect_err("invalid").to_string();
         assert!(err.contains("\"My_App\" (taken from the directory name)"), "{err}");
         assert!(err.contains("lain init --appname my-app"), "{err}");
     }

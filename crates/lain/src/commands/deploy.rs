@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use lain_core::context::Ctx;
+use lain_core::ops::announce;
 use lain_core::ops::deploy::{self, DeployOptions};
 use lain_core::ops::release::parse_duration;
 
@@ -20,6 +21,16 @@ pub struct Args {
     /// Wait for the green light (the default; kept for old scripts).
     #[arg(long, hide = true)]
     pub wait: bool,
+    /// Build and push the image first when its tag is not in the registry yet (`--auto-pilot`
+    /// does this too).
+    #[arg(long)]
+    pub build: bool,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args { set: Vec::new(), timeout: Duration::from_secs(300), no_wait: false, wait: false, build: false }
+    }
 }
 
 impl Args {
@@ -29,8 +40,22 @@ impl Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
+    let build = a.build || ctx.globals.auto_pilot;
+    flow(ctx, &a, build)
+}
+
+/// lint → (build) → helm → green light; the webhook goes out as soon as helm has succeeded,
+/// whatever the rollout does next (the team should know a new version went out).
+pub fn flow(ctx: &Ctx, a: &Args, build: bool) -> Result<()> {
     let opts = a.options();
+    let app = ctx.load_app(&a.set)?;
+    super::before_deploy(ctx, &app, build, &a.set)?;
     let plan = deploy::plan(ctx, &opts)?;
-    deploy::execute(ctx, &plan, &opts, &mut |_outcome| {})?;
+    let mut released: Option<deploy::DeployOutcome> = None;
+    let result = deploy::execute(ctx, &plan, &opts, &mut |o| released = Some(o.clone()));
+    if let Some(o) = &released {
+        announce::release(ctx, plan.app(), announce::Kind::Deploy, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
+    }
+    result?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use lain_core::ops::announce;
 use clap::Subcommand;
 use lain_core::context::Ctx;
 use lain_core::ops::env;
@@ -38,16 +39,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     match a.action {
         Action::Show => output::data(&env::show(ctx)?),
         Action::Edit => {
-            env::edit(ctx)?;
+            let change = env::edit(ctx)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
         Action::Add { pairs } => {
-            env::add(ctx, &pairs)?;
+            let change = env::add(ctx, &pairs)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
         Action::Remove { keys } => {
-            env::remove(ctx, &keys)?;
+            let change = env::remove(ctx, &keys)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
         Action::Apply { file } => {
-            env::apply(ctx, &file)?;
+            let change = env::apply(ctx, &file)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
     }
     Ok(())

@@ -1,4 +1,5 @@
 use anyhow::Result;
+use lain_core::ops::announce;
 use lain_core::context::Ctx;
 use lain_core::ops::{deploy, redeploy};
 
@@ -7,6 +8,11 @@ pub type Args = super::deploy::Args;
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     let (plan, opts) = redeploy::plan_redeploy(ctx, &a.options())?;
-    deploy::execute(ctx, &plan, &opts, &mut |_outcome| {})?;
+    let mut released: Option<deploy::DeployOutcome> = None;
+    let result = deploy::execute(ctx, &plan, &opts, &mut |o| released = Some(o.clone()));
+    if let Some(o) = &released {
+        announce::release(ctx, plan.app(), announce::Kind::Redeploy, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
+    }
+    result?;
     Ok(())
 }

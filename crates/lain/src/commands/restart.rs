@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use lain_core::ops::announce;
 use lain_core::context::Ctx;
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::restart::{self, RestartOptions};
@@ -24,6 +25,9 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     // Auto-pilot restarts the safe way.
     let graceful = a.graceful || ctx.globals.auto_pilot;
+    let app = ctx.load_app(&[])?;
+    let procs = a.procs.clone();
     restart::run(ctx, &RestartOptions { procs: a.procs, graceful, wait: a.wait || graceful, timeout: a.timeout })?;
+    announce::release(ctx, &app, announce::Kind::Restart, None, None, &procs);
     Ok(())
 }

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use lain_core::ops::announce;
 use lain_core::context::Ctx;
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::rollback::{self, RollbackOptions};
@@ -15,6 +16,8 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    rollback::run(ctx, &RollbackOptions { timeout: a.timeout, no_wait: a.no_wait })?;
+    let app = ctx.load_app(&[])?;
+    let o = rollback::run(ctx, &RollbackOptions { timeout: a.timeout, no_wait: a.no_wait })?;
+    announce::release(ctx, &app, announce::Kind::Rollback, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
     Ok(())
 }

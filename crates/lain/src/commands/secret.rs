@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use lain_core::ops::announce;
 use clap::Subcommand;
 use lain_core::context::Ctx;
 use lain_core::ops::secret;
@@ -38,16 +39,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     match a.action {
         Action::Show => output::data(&secret::show(ctx)?),
         Action::Edit => {
-            secret::edit(ctx)?;
+            let change = secret::edit(ctx)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
         Action::Add { files } => {
-            secret::add(ctx, &files)?;
+            let change = secret::add(ctx, &files)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
         Action::Remove { keys } => {
-            secret::remove(ctx, &keys)?;
+            let change = secret::remove(ctx, &keys)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
         Action::Apply { file } => {
-            secret::apply(ctx, &file)?;
+            let change = secret::apply(ctx, &file)?;
+            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use lain_core::ops::announce;
 use lain_core::context::Ctx;
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::update_image::{self, UpdateImageOptions};
@@ -21,6 +22,9 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    update_image::run(ctx, &UpdateImageOptions { procs: a.procs, tag: a.tag, timeout: a.timeout, no_wait: a.no_wait })?;
+    let app = ctx.load_app(&[])?;
+    let procs = a.procs.clone();
+    let o = update_image::run(ctx, &UpdateImageOptions { procs: a.procs, tag: a.tag, timeout: a.timeout, no_wait: a.no_wait })?;
+    announce::release(ctx, &app, announce::Kind::UpdateImage, o.old_tag.as_deref(), Some(&o.new_tag), &procs);
     Ok(())
 }

@@ -249,9 +249,10 @@ claim attached to every pod would pin them all to one node).
 {{- $_ := set $byName $claim (dict "name" $claim "persistentVolumeClaim" (dict "claimName" $claimName)) -}}
 {{- end -}}
 {{- end -}}
-{{- $out := list -}}
-{{- range $names -}}{{- $out = append $out (get $byName .) -}}{{- end -}}
-{{- toYaml $out -}}
+{{- range $names }}
+- name: {{ . }}
+  {{- omit (get $byName .) "name" | toYaml | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{- /*
@@ -326,25 +327,25 @@ each of them (nodes AND the user's terms) rather than as one more alternative.
 
 {{- /*
 initContainers: Kubernetes containers written by the user, completed like the main container:
-the app's image when they name none, envFrom and env as above, and the `lain secret` volume as
-the default of their volumeMounts.
+the app's image when they name none, envFrom and env as above, and the global volumeMounts
+before their own (same rules: no name means the `lain secret` volume). Printed name first.
 */ -}}
 {{- define "lain.initContainers" -}}
 {{- $ctx := . -}}
-{{- $out := list -}}
-{{- range .proc.initContainers | default list -}}
-{{- $container := deepCopy . -}}
-{{- $_ := required "every initContainers entry needs a name" $container.name -}}
-{{- if not $container.image -}}{{- $_ := set $container "image" (include "lain.image" $ctx) -}}{{- end -}}
-{{- $own := dict "root" $ctx.root "proc" $ctx.proc "container" . -}}
-{{- $_ := set $container "envFrom" (include "lain.envFrom" $own | fromYamlArray) -}}
-{{- $_ := set $container "env" (include "lain.env" $own | fromYamlArray) -}}
-{{- with .volumeMounts -}}
-{{- $_ := set $container "volumeMounts" (include "lain.mountList" (dict "root" $ctx.root "mounts" .) | fromYamlArray) -}}
-{{- end -}}
-{{- $out = append $out $container -}}
-{{- end -}}
-{{- if $out -}}{{- toYaml $out -}}{{- end -}}
+{{- range .proc.initContainers | default list }}
+{{- $container := deepCopy . }}
+{{- $name := required "every initContainers entry needs a name" $container.name }}
+{{- if not $container.image }}{{ $_ := set $container "image" (include "lain.image" $ctx) }}{{ end }}
+{{- $own := dict "root" $ctx.root "proc" $ctx.proc "container" . }}
+{{- $_ := set $container "envFrom" (include "lain.envFrom" $own | fromYamlArray) }}
+{{- $_ := set $container "env" (include "lain.env" $own | fromYamlArray) }}
+{{- $mounts := concat ($ctx.root.Values.volumeMounts | default list) (.volumeMounts | default list) }}
+{{- with include "lain.mountList" (dict "root" $ctx.root "mounts" $mounts) }}
+{{- $_ := set $container "volumeMounts" (fromYamlArray .) }}
+{{- end }}
+- name: {{ $name }}
+  {{- omit $container "name" | toYaml | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{- /* The main container of a proc, job, cronjob or test. */ -}}
@@ -433,14 +434,14 @@ imagePullSecrets:
 hostAliases:
   {{- . | nindent 2 }}
 {{- end }}
-{{- with include "lain.initContainers" . }}
+{{- with include "lain.initContainers" . | trim }}
 initContainers:
   {{- . | nindent 2 }}
 {{- end }}
 containers:
   - {{ include "lain.container" . | indent 4 | trim }}
 volumes:
-  {{- include "lain.volumes" . | nindent 2 }}
+  {{- include "lain.volumes" . | trim | nindent 2 }}
 {{- end -}}
 
 {{- /* A pod template (metadata + spec), for workloads, jobs and cronjobs. */ -}}
