@@ -4,7 +4,7 @@ use kube_sim::{Behavior, Rule};
 use serde_json::Value;
 
 use crate::both_helms;
-use crate::support::{VALUES, setup};
+use crate::support::{REGISTRY, VALUES, setup};
 
 async fn goes_green(helm: &str) {
     let t = setup(helm, VALUES, 10.0).await;
@@ -13,7 +13,7 @@ async fn goes_green(helm: &str) {
     out.ok();
     assert!(out.stderr.contains("upgrade --install dummy ./chart --namespace default"), "the helm command is printed: {}", out.stderr);
     assert!(out.stderr.contains("is green"), "{}", out.stderr);
-    assert_eq!(t.image_of("web"), format!("127.0.0.1:5000/dummy:{tag}"));
+    assert_eq!(t.image_of("web"), format!("{REGISTRY}/dummy:{tag}"));
     let d = t.deployment("web");
     assert_eq!(d.pointer("/status/readyReplicas").and_then(Value::as_i64), Some(2), "green before web was ready: {d}");
     let h = t.history().await;
@@ -90,7 +90,7 @@ async fn failing_hook_stops_the_deploy(helm: &str) {
     let h = t.history().await;
     assert_eq!(h.len(), 2, "{h:?}");
     assert_eq!(h[1].1, "failed", "{h:?}");
-    assert_eq!(t.image_of("web"), format!("127.0.0.1:5000/dummy:{first}"));
+    assert_eq!(t.image_of("web"), format!("{REGISTRY}/dummy:{first}"));
     t.shutdown().await;
 }
 both_helms!(failing_hook_stops_the_deploy_, failing_hook_stops_the_deploy);
@@ -127,7 +127,7 @@ async fn pending_upgrade_recovered_by_auto_pilot(helm: &str) {
     let rb = h.iter().position(|r| r.2.starts_with("Rollback to 1")).unwrap_or_else(|| panic!("no rollback in {h:?}"));
     assert!(h[rb..].iter().all(|r| !r.1.starts_with("pending")), "{h:?}");
     assert_eq!(h.len(), rb + 2, "the deploy came right after the rollback: {h:?}");
-    assert_eq!(t.image_of("web"), format!("127.0.0.1:5000/dummy:{}", t.tag()));
+    assert_eq!(t.image_of("web"), format!("{REGISTRY}/dummy:{}", t.tag()));
     t.shutdown().await;
 }
 both_helms!(pending_upgrade_recovered_by_auto_pilot_, pending_upgrade_recovered_by_auto_pilot);
