@@ -215,3 +215,28 @@ async fn helm_tests_run_after_green(helm: &str) {
     t.shutdown().await;
 }
 both_helms!(helm_tests_run_after_green_, helm_tests_run_after_green);
+
+/// A first install killed during its post-install hook: `pending-install` with nothing ever
+/// deployed; auto-pilot uninstalls it and installs again.
+async fn pending_install_recovered_by_auto_pilot(helm: &str) {
+    let t = setup(helm, HOOK_VALUES, 20.0).await;
+    t.sim.add_rule(Rule::pod("dummy-migrate-*", Behavior::Run { job_duration: Duration::from_secs(1_000_000) }));
+    let args = ["upgrade", "--install", "dummy", "./chart", "--namespace", "default", "--set-string", "imageTag=first", "--set-string", "registry=r"];
+    let mut child = t.helm_cmd(&args).spawn().unwrap();
+    crate::support::eventually(Duration::from_secs(30), "the install's hook running", || t.get("batch/v1", "jobs", "dummy-migrate")).await;
+    child.kill().unwrap();
+    let _ = child.wait();
+    t.sim.clear_rules();
+    let h = t.history().await;
+    assert_eq!(h.last().map(|r| r.1.as_str()), Some("pending-install"), "{h:?}");
+    let out = t.lain(&["deploy"]).await;
+    out.code(2);
+    assert!(out.stderr.contains("helm uninstall dummy"), "{}", out.stderr);
+    let out = t.lain(&["--auto-pilot", "deploy"]).await;
+    out.ok();
+    assert!(out.stderr.contains("uninstalling the unfinished install"), "{}", out.stderr);
+    let h = t.history().await;
+    assert_eq!(h.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["deployed"], "{h:?}");
+    t.shutdown().await;
+}
+both_helms!(pending_install_recovered_by_auto_pilot_, pending_install_recovered_by_auto_pilot);
