@@ -240,3 +240,16 @@ async fn pending_install_recovered_by_auto_pilot(helm: &str) {
     t.shutdown().await;
 }
 both_helms!(pending_install_recovered_by_auto_pilot_, pending_install_recovered_by_auto_pilot);
+
+/// A (non-hook) Job of the release is part of the green light: its failure fails the deploy.
+async fn failed_job_fails_the_deploy(helm: &str) {
+    let values = "appname: dummy\ndeployments:\n  web:\n    replicaCount: 1\njobs:\n  init:\n    command: [\"sh\", \"-c\", \"seed\"]\n";
+    let t = setup(helm, values, 20.0).await;
+    t.sim.add_rule(Rule::pod("dummy-init-*", Behavior::Fail { exit_code: 2, run_for: Duration::from_secs(1) }).with_logs(&["seed: duplicate key"]));
+    let out = t.lain(&["deploy", "--timeout", "60s"]).await;
+    out.code(4);
+    assert!(out.stderr.contains("JobFailed"), "{}", out.stderr);
+    assert!(out.stderr.contains("seed: duplicate key"), "{}", out.stderr);
+    t.shutdown().await;
+}
+both_helms!(failed_job_fails_the_deploy_, failed_job_fails_the_deploy);
