@@ -54,6 +54,8 @@ pub enum Command {
     Use(commands::use_cluster::Args),
     /// Print the Kubernetes manifests a deploy would apply (rendered by helm).
     Template(commands::template::Args),
+    /// Is it safe to walk away? Pods, abnormal containers with their logs, endpoints, the release.
+    Status(commands::status::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::Args),
 }

@@ -19,6 +19,7 @@ pub mod plain;
 pub mod probe;
 pub mod quantity;
 pub mod release;
+pub mod session;
 
 /// The shared pod-health rules (branch `ops` provides `crate::kube::health`; until it lands, a
 /// stand-in with the same API).

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod init;
+pub mod status;
 pub mod template;
 pub mod use_cluster;
 
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init(a) => init::run(&ctx, a),
         Command::Use(a) => use_cluster::run(&ctx, a),
         Command::Template(a) => template::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
         Command::Completions(a) => completions::run(a),
     }
 }

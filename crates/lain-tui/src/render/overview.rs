@@ -1,0 +1,216 @@
+//! The main screen, top to bottom: verdict, release, workloads, pods, endpoints, abnormal
+//! containers (only when there are any), key help.
+
+use lain_core::status::model::{Probe, StatusModel, TagState};
+use lain_core::status::plain::{age, cpu, level_mark, mem, near_limit, probe_text, release_line};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::{bold, dim, green, level_style, red, yellow};
+use crate::state::UiState;
+
+pub fn draw(m: &StatusModel, ui: &UiState, f: &mut Frame) {
+    let area = f.area();
+    let details = m.verdict.details.len().min(3) as u16;
+    let workloads = (m.workloads.len() as u16).min(4);
+    let endpoints = if m.endpoints.is_empty() { 0 } else { (m.endpoints.len() as u16).min(6) + 2 };
+    let abnormal = if m.abnormal.is_empty() { 0 } else { (area.height.saturating_sub(6 + details + workloads + endpoints)) * 45 / 100 };
+    let [verdict_a, release_a, work_a, pods_a, ep_a, ab_a, foot_a] = Layout::vertical([
+        Constraint::Length(1 + details),
+        Constraint::Length(1),
+        Constraint::Length(workloads),
+        Constraint::Min(3),
+        Constraint::Length(endpoints),
+        Constraint::Length(abnormal),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    verdict(m, f, verdict_a);
+    f.render_widget(Paragraph::new(Line::from(vec![
+        Span::styled(format!("{} ", m.appname), bold()),
+        Span::styled(format!("{}/{}  ", m.cluster, m.namespace), dim()),
+        Span::raw(release_line(m, ui.now)),
+    ])), release_a);
+    workload_lines(m, f, work_a);
+    pods(m, ui, f, pods_a);
+    if endpoints > 0 {
+        endpoint_table(m, f, ep_a);
+    }
+    if abnormal > 0 {
+        abnormal_pane(m, ui, f, ab_a);
+    }
+    footer(m, ui, f, foot_a);
+}
+
+fn verdict(m: &StatusModel, f: &mut Frame, a: Rect) {
+    let st = level_style(m.verdict.level);
+    let mut lines = vec![Line::styled(format!(" {} {}", level_mark(m.verdict.level), m.verdict.summary), st)];
+    let more = m.verdict.details.len().saturating_sub(3);
+    for (i, d) in m.verdict.details.iter().take(3).enumerate() {
+        let tail = if i == 2 && more > 0 { format!("  (+{more} more)") } else { String::new() };
+        lines.push(Line::styled(format!("   - {d}{tail}"), Style::new().fg(st.bg.unwrap_or_default())));
+    }
+    f.render_widget(Paragraph::new(lines).style(Style::new()), a);
+}
+
+fn workload_lines(m: &StatusModel, f: &mut Frame, a: Rect) {
+    let lines: Vec<Line> = m
+        .workloads
+        .iter()
+        .take(a.height as usize)
+        .map(|w| {
+            let st = if w.rolling_out { yellow() } else { green() };
+            let what = if w.rolling_out { "rolling out" } else { "up to date" };
+            Line::from(vec![
+                Span::styled(format!("{:<12}", w.kind), dim()),
+                Span::raw(format!("{:<28} ", w.name)),
+                Span::styled(format!("{}/{} ready, {} updated, {} available  ", w.ready, w.desired, w.updated, w.available), st),
+                Span::raw(format!("tag {}  ", w.image_tag)),
+                Span::styled(what, st),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), a);
+}
+
+fn pods(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
+    let rolling = m.pods.iter().any(|p| p.tag_state == TagState::Old);
+    let title = format!(" Pods ({}) ", m.pods.len());
+    let block = Block::new().borders(Borders::TOP).title(title);
+    let inner_h = a.height.saturating_sub(2) as usize; // top border + header
+    // Only the visible rows are built: a 500-pod app costs what a screenful costs.
+    let offset = if inner_h == 0 { 0 } else { ui.selected.saturating_sub(inner_h - 1) };
+    let rows: Vec<Row> = m
+        .pods
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_h)
+        .map(|(i, p)| {
+            let status_st = if p.problem {
+                red()
+            } else if p.terminating || p.ready < p.containers && p.status != "Completed" && p.status != "Succeeded" {
+                yellow()
+            } else {
+                Style::new()
+            };
+            let tag_st = match p.tag_state {
+                TagState::Old => yellow().add_modifier(Modifier::DIM),
+                TagState::New if rolling => green().add_modifier(Modifier::BOLD),
+                _ => Style::new(),
+            };
+            let tag = if p.tag_state == TagState::Old { format!("{} (old)", p.image_tag) } else { p.image_tag.clone() };
+            let res_st = |r| if near_limit(r) { yellow() } else { Style::new() };
+            let row = Row::new(vec![
+                Cell::from(p.proc_.clone()),
+                Cell::from(p.name.clone()),
+                Cell::from(Span::styled(p.status.clone(), status_st)),
+                Cell::from(format!("{}/{}", p.ready, p.containers)),
+                Cell::from(Span::styled(p.restarts.to_string(), if p.restarts > 0 { yellow() } else { Style::new() })),
+                Cell::from(age(ui.now, p.created)),
+                Cell::from(p.node.clone().unwrap_or_else(|| "-".into())),
+                Cell::from(Span::styled(tag, tag_st)),
+                Cell::from(Span::styled(cpu(&p.cpu), res_st(&p.cpu))),
+                Cell::from(Span::styled(mem(&p.memory), res_st(&p.memory))),
+            ]);
+            if i == ui.selected { row.style(Style::new().add_modifier(Modifier::REVERSED)) } else { row }
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Fill(3),
+        Constraint::Length(17),
+        Constraint::Length(5),
+        Constraint::Length(4),
+        Constraint::Length(4),
+        Constraint::Fill(1),
+        Constraint::Fill(2),
+        Constraint::Length(10),
+        Constraint::Length(12),
+    ];
+    let header = Row::new(["PROC", "NAME", "STATUS", "READY", "RST", "AGE", "NODE", "TAG", "CPU", "MEMORY"]).style(bold());
+    let mut t = Table::new(rows, widths).header(header).block(block).column_spacing(1);
+    if m.pods.is_empty() {
+        t = t.footer(Row::new([Cell::from(""), Cell::from(Span::styled("no pods", dim()))]));
+    }
+    f.render_widget(t, a);
+}
+
+fn endpoint_table(m: &StatusModel, f: &mut Frame, a: Rect) {
+    let rows: Vec<Row> = m
+        .endpoints
+        .iter()
+        .map(|e| {
+            let st = match &e.probe {
+                Probe::Pending => dim(),
+                p if p.failed() => red().add_modifier(Modifier::BOLD),
+                Probe::Answered { code, .. } if *code >= 400 => yellow(),
+                _ => green(),
+            };
+            let url_st = if e.probe.failed() { red() } else { Style::new() };
+            Row::new(vec![
+                Cell::from(Span::styled(e.url.clone(), url_st)),
+                Cell::from(Span::styled(probe_text(&e.probe), st)),
+                Cell::from(Span::styled(e.service.clone().unwrap_or_default(), dim())),
+            ])
+        })
+        .collect();
+    let t = Table::new(rows, [Constraint::Fill(3), Constraint::Fill(2), Constraint::Fill(1)])
+        .block(Block::new().borders(Borders::TOP).title(" Endpoints "))
+        .column_spacing(2);
+    f.render_widget(t, a);
+}
+
+fn abnormal_pane(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
+    let mut lines: Vec<Line> = Vec::new();
+    for ab in &m.abnormal {
+        let c = ab.container.as_deref().map(|c| format!(" / {c}")).unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}{c}", ab.pod), red().add_modifier(Modifier::BOLD)),
+            Span::styled(format!("  {}", ab.reason), red()),
+            Span::raw(format!("  restarts {}", ab.restarts)),
+            Span::styled(ab.since.map(|t| format!("  since {} ago", age(ui.now, Some(t)))).unwrap_or_default(), dim()),
+        ]));
+        if !ab.message.is_empty() {
+            lines.push(Line::raw(format!("  {}", ab.message.trim())));
+        }
+        if !ab.previous_logs.is_empty() {
+            lines.push(Line::styled("  previous container's last lines:", dim()));
+            lines.extend(ab.previous_logs.iter().map(|l| Line::raw(format!("  │ {l}"))));
+        }
+        if !ab.logs.is_empty() {
+            lines.push(Line::styled("  last lines:", dim()));
+            lines.extend(ab.logs.iter().map(|l| Line::raw(format!("  │ {l}"))));
+        }
+        if let (Some(e), true) = (&ab.logs_error, ab.previous_logs.is_empty()) {
+            lines.push(Line::styled(format!("  no logs: {e}"), dim()));
+        }
+        for e in ab.events.iter().take(4) {
+            let st = if e.type_ == "Warning" { yellow() } else { dim() };
+            let n = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:>4} {} ", age(ui.now, e.last_seen), e.reason), st),
+                Span::raw(format!("{}{n}", e.message)),
+            ]));
+        }
+    }
+    let title = format!(" Abnormal containers ({}) — J/K scroll, Enter on a pod for full logs ", m.abnormal.len());
+    let p = Paragraph::new(Text::from(lines))
+        .block(Block::new().borders(Borders::TOP).title(Span::styled(title, red())))
+        .wrap(Wrap { trim: false })
+        .scroll((ui.abnormal_scroll, 0));
+    f.render_widget(p, a);
+}
+
+fn footer(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
+    let mut spans = vec![Span::styled(" q quit  j/k move  Enter logs/describe  r refresh ", Style::new().add_modifier(Modifier::REVERSED))];
+    if let Some(w) = m.warnings.first() {
+        spans.push(Span::styled(format!("  {w}"), yellow()));
+    } else if let Some(c) = &ui.last_command {
+        spans.push(Span::styled(format!("  $ {c}"), dim()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), a);
+}
