@@ -1,1 +1,218 @@
-//! The in-memory Kubernetes API server. See README.md.
+//! kube-sim: an in-memory Kubernetes API server for tests and demos. Real helm 3 / helm 4,
+//! kubectl and kube-rs talk to it over plain HTTP on 127.0.0.1. See README.md for what is
+//! faithful, what is simulated, and how a test steers the simulated cluster.
+
+pub mod clock;
+pub mod controllers;
+pub mod defaults;
+pub mod discovery;
+mod exec;
+mod handlers;
+pub mod kubelet;
+mod logs;
+pub mod openapi;
+pub mod patch;
+pub mod protobuf;
+pub mod resources;
+pub mod selectors;
+mod server;
+pub mod status;
+pub mod steering;
+pub mod store;
+mod watch;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::watch as tokio_watch;
+
+pub use clock::Clock;
+pub use steering::{Behavior, ExecRequest, ExecResponse, Rule, Steering};
+pub use store::Store;
+
+/// Start-up options. `Default` is a random port on 127.0.0.1, real-time clock, controllers on.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Simulated seconds per real second (e.g. 50.0 makes a 30 s readiness delay take 0.6 s).
+    pub time_scale: f64,
+    /// Real interval between controller passes.
+    pub tick: Duration,
+    /// Run the simulated controllers and kubelet (off: a bare object store).
+    pub controllers: bool,
+    /// Log every request to stderr (also enabled by env KUBE_SIM_LOG=1).
+    pub log_requests: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { port: 0, time_scale: 1.0, tick: Duration::from_millis(20), controllers: true, log_requests: false }
+    }
+}
+
+/// State shared by the HTTP server, the controllers and the test's handle.
+pub struct Shared {
+    pub store: Mutex<Store>,
+    pub clock: Clock,
+    pub steering: Mutex<Steering>,
+    /// Count of completed controller passes; `settle` waits on it.
+    pub passes: tokio_watch::Sender<u64>,
+    pub shutdown: tokio_watch::Sender<bool>,
+    pub addr: SocketAddr,
+    pub log_requests: bool,
+}
+
+impl Shared {
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn steering(&self) -> MutexGuard<'_, Steering> {
+        self.steering.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running simulator. Dropping it without [`KubeSim::shutdown`] stops it too (tasks are aborted).
+pub struct KubeSim {
+    shared: Arc<Shared>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl KubeSim {
+    pub async fn start(opts: Options) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
+        let addr = listener.local_addr()?;
+        let (passes, _) = tokio_watch::channel(0u64);
+        let (shutdown, _) = tokio_watch::channel(false);
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store::new()),
+            clock: Clock::new(opts.time_scale),
+            steering: Mutex::new(Steering::default()),
+            passes,
+            shutdown,
+            addr,
+            log_requests: opts.log_requests || std::env::var("KUBE_SIM_LOG").is_ok_and(|v| v == "1"),
+        });
+        controllers::bootstrap(&shared);
+        let mut tasks = vec![tokio::spawn(server::serve(listener, shared.clone()))];
+        if opts.controllers {
+            tasks.push(tokio::spawn(controllers::run(shared.clone(), opts.tick)));
+        }
+        Ok(Self { shared, tasks })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// Writes a kubeconfig (context `kube-sim`, given default namespace) pointing at this server.
+    pub fn write_kubeconfig(&self, path: &Path, namespace: &str) -> std::io::Result<()> {
+        std::fs::write(path, kubeconfig(&self.url(), namespace))
+    }
+
+    /// Stops serving: the listener closes, open connections and watches end.
+    pub async fn shutdown(mut self) {
+        let _ = self.shared.shutdown.send(true);
+        for t in self.tasks.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// Moves simulated time forward by `d` at once (then lets the controllers catch up via
+    /// [`KubeSim::settle`]).
+    pub fn advance(&self, d: Duration) {
+        self.shared.clock.advance(d);
+    }
+
+    pub fn set_time_scale(&self, scale: f64) {
+        self.shared.clock.set_scale(scale);
+    }
+
+    /// Waits until two full controller passes have run after this call (every change made before
+    /// the call has been seen by every controller).
+    pub async fn settle(&self) {
+        let mut rx = self.shared.passes.subscribe();
+        let start = *rx.borrow_and_update();
+        while *rx.borrow_and_update() < start + 2 {
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Adds a behaviour rule (crash loop, OOM, image pull failure, ...). Later rules win.
+    pub fn add_rule(&self, rule: Rule) {
+        self.shared.steering().rules.push(rule);
+    }
+
+    pub fn clear_rules(&self) {
+        self.shared.steering().rules.clear();
+    }
+
+    /// Sets the responder for `pods/exec`.
+    pub fn set_exec_responder(&self, f: impl Fn(&ExecRequest) -> ExecResponse + Send + Sync + 'static) {
+        self.shared.steering().exec = Some(Arc::new(f));
+    }
+
+    /// Appends a log line to the current instance of a container (visible to `logs -f` at once).
+    pub fn push_log(&self, namespace: &str, pod: &str, container: &str, line: &str) {
+        let now = self.shared.clock.now();
+        logs::push(&self.shared, namespace, pod, container, line, now);
+    }
+
+    /// A stored object, by resource (`"apps/v1"`, `"deployments"`), namespace ("" when cluster-scoped) and name.
+    pub fn get(&self, api_version: &str, plural: &str, namespace: &str, name: &str) -> Option<Value> {
+        let (g, v) = api_version.split_once('/').unwrap_or(("", api_version));
+        let res = resources::find(g, v, plural)?;
+        self.shared.store().get(res, namespace, name).cloned()
+    }
+
+    /// All stored objects of a resource in a namespace (`None`: all namespaces).
+    pub fn list(&self, api_version: &str, plural: &str, namespace: Option<&str>) -> Vec<Value> {
+        let (g, v) = api_version.split_once('/').unwrap_or(("", api_version));
+        let Some(res) = resources::find(g, v, plural) else { return vec![] };
+        self.shared.store().list_cloned(res, namespace)
+    }
+
+    /// Creates an object directly (as a POST would), e.g. a namespace or a secret a test needs.
+    pub fn create(&self, obj: Value) -> Result<Value, status::ApiError> {
+        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+        let res = resources::by_kind(api_version, kind).ok_or_else(|| status::ApiError::bad_request(format!("unknown kind {api_version}/{kind}")))?;
+        let ns = store::meta_str(&obj, "namespace").to_string();
+        let now = self.shared.clock.now();
+        self.shared.store().create(res, &ns, obj, now, None, false)
+    }
+}
+
+impl Drop for KubeSim {
+    fn drop(&mut self) {
+        let _ = self.shared.shutdown.send(true);
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+pub fn kubeconfig(url: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-sim\n  cluster:\n    server: {url}\ncontexts:\n- name: kube-sim\n  context:\n    cluster: kube-sim\n    user: kube-sim\n    namespace: {namespace}\ncurrent-context: kube-sim\nusers:\n- name: kube-sim\n  user:\n    token: kube-sim\npreferences: {{}}\n"
+    )
+}

@@ -1,0 +1,188 @@
+//! Simulated control plane: controllers that run, one pass after another, over the store under
+//! its lock, using simulated time. Each controller only writes when something changed, so idle
+//! passes do not bump resourceVersions.
+
+pub mod cronjob;
+pub mod deployment;
+pub mod gc;
+pub mod job;
+pub mod replicaset;
+pub mod statefulset;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::Shared;
+use crate::resources::id;
+use crate::store::Store;
+
+/// Objects every cluster has: the standard namespaces and one node.
+pub fn bootstrap(shared: &Shared) {
+    let now = shared.clock.now();
+    let mut store = shared.store();
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        let _ = store.create(id("", "namespaces"), "", json!({"metadata": {"name": ns}}), now, None, false);
+    }
+    let node = json!({
+        "metadata": {"name": "kube-sim-node", "labels": {"kubernetes.io/hostname": "kube-sim-node", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}},
+        "status": {
+            "capacity": {"cpu": "8", "memory": "32Gi", "pods": "250"},
+            "allocatable": {"cpu": "8", "memory": "32Gi", "pods": "250"},
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
+            "nodeInfo": {"kubeletVersion": "v1.33.0-kube-sim", "osImage": "kube-sim", "containerRuntimeVersion": "sim://1", "architecture": "amd64", "operatingSystem": "linux"},
+            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}, {"type": "Hostname", "address": "kube-sim-node"}]
+        }
+    });
+    let _ = store.create(id("", "nodes"), "", node, now, None, false);
+    namespaces(&mut store, now);
+}
+
+/// Runs controller passes every `tick` of real time until shutdown.
+pub async fn run(shared: Arc<Shared>, tick: Duration) {
+    let mut stop = shared.shutdown.subscribe();
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        pass(&shared);
+        shared.passes.send_modify(|n| *n += 1);
+    }
+}
+
+/// One pass of every controller.
+pub fn pass(shared: &Shared) {
+    let now = shared.clock.now();
+    let mut store = shared.store();
+    namespaces(&mut store, now);
+    deployment::reconcile(&mut store, now);
+    replicaset::reconcile(&mut store, now);
+    statefulset::reconcile(&mut store, now);
+    cronjob::reconcile(&mut store, now);
+    job::reconcile(&mut store, now);
+    crate::kubelet::reconcile(shared, &mut store, now);
+    gc::reconcile(&mut store, now);
+}
+
+/// The ServiceAccount controller's `default` account in each namespace.
+fn namespaces(store: &mut Store, now: jiff::Timestamp) {
+    let ns_res = id("", "namespaces");
+    let sa = id("", "serviceaccounts");
+    let names: Vec<String> = store
+        .list(ns_res, None)
+        .into_iter()
+        .filter(|n| n.pointer("/status/phase").and_then(Value::as_str) == Some("Active"))
+        .map(|n| crate::store::name_of(n).to_string())
+        .collect();
+    for ns in names {
+        if store.get(sa, &ns, "default").is_none() {
+            let _ = store.create(sa, &ns, json!({"metadata": {"name": "default"}}), now, None, false);
+        }
+    }
+}
+
+/// An ownerReference to `owner` marking it as the controller.
+pub fn controller_ref(owner: &Value) -> Value {
+    json!({
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": true,
+        "blockOwnerDeletion": true,
+    })
+}
+
+/// Objects of `res` in `ns` controlled by the object with this uid.
+pub fn owned_by(store: &Store, res: crate::resources::ResId, ns: &str, uid: &str) -> Vec<Value> {
+    store
+        .list(res, Some(ns))
+        .into_iter()
+        .filter(|o| {
+            o.pointer("/metadata/ownerReferences").and_then(Value::as_array).is_some_and(|refs| {
+                refs.iter().any(|r| r.get("uid").and_then(Value::as_str) == Some(uid) && r.get("controller").and_then(Value::as_bool) == Some(true))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// Sets (or updates) a condition, keeping lastTransitionTime when the status did not change.
+pub fn set_condition(status: &mut Value, typ: &str, st: &str, reason: &str, message: &str, now: &str, with_update_time: bool) {
+    if !status.get("conditions").is_some_and(Value::is_array) {
+        status["conditions"] = json!([]);
+    }
+    let conds = status["conditions"].as_array_mut().expect("made an array above");
+    let existing = conds.iter_mut().find(|c| c.get("type").and_then(Value::as_str) == Some(typ));
+    match existing {
+        Some(c) => {
+            let changed_status = c.get("status").and_then(Value::as_str) != Some(st);
+            let changed = changed_status || c.get("reason").and_then(Value::as_str) != Some(reason) || c.get("message").and_then(Value::as_str) != Some(message);
+            if changed_status {
+                c["lastTransitionTime"] = json!(now);
+            }
+            if changed && with_update_time {
+                c["lastUpdateTime"] = json!(now);
+            }
+            c["status"] = json!(st);
+            c["reason"] = json!(reason);
+            c["message"] = json!(message);
+        }
+        None => {
+            let mut c = json!({"type": typ, "status": st, "lastTransitionTime": now, "reason": reason, "message": message});
+            if with_update_time {
+                c["lastUpdateTime"] = json!(now);
+            }
+            conds.push(c);
+        }
+    }
+}
+
+pub fn get_condition<'a>(obj: &'a Value, typ: &str) -> Option<&'a Value> {
+    obj.pointer("/status/conditions")?.as_array()?.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(typ))
+}
+
+/// Records a core/v1 Event about an object, aggregating repeats into `count`.
+pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &str, reason: &str, message: &str, component: &str) {
+    let ev_res = id("", "events");
+    let ns = crate::store::meta_str(obj, "namespace").to_string();
+    let ns = if ns.is_empty() { "default".to_string() } else { ns };
+    let name = crate::store::name_of(obj).to_string();
+    let uid = crate::store::meta_str(obj, "uid").to_string();
+    let ts = crate::clock::fmt_time(now);
+    // Same object + reason + message: bump the existing event, as the event recorder does.
+    let existing = store.list(ev_res, Some(&ns)).into_iter().find(|e| {
+        e.pointer("/involvedObject/uid").and_then(Value::as_str) == Some(uid.as_str())
+            && e.get("reason").and_then(Value::as_str) == Some(reason)
+            && e.get("message").and_then(Value::as_str) == Some(message)
+    }).map(|e| crate::store::name_of(e).to_string());
+    if let Some(en) = existing {
+        store.modify(ev_res, &ns, &en, |e| {
+            let c = e.get("count").and_then(Value::as_i64).unwrap_or(1);
+            e["count"] = json!(c + 1);
+            e["lastTimestamp"] = json!(ts);
+        });
+        return;
+    }
+    let suffix = format!("{:x}", now.as_nanosecond() as u64 & 0xffff_ffff_ffff);
+    let ev = json!({
+        "metadata": {"name": format!("{name}.{suffix}"), "namespace": ns},
+        "involvedObject": {"kind": obj["kind"], "namespace": ns, "name": name, "uid": uid,
+                           "apiVersion": obj["apiVersion"], "resourceVersion": obj["metadata"]["resourceVersion"]},
+        "reason": reason,
+        "message": message,
+        "source": {"component": component},
+        "firstTimestamp": ts,
+        "lastTimestamp": ts,
+        "count": 1,
+        "type": typ,
+        "eventTime": null,
+        "reportingComponent": component,
+        "reportingInstance": "",
+    });
+    let _ = store.create(ev_res, &ns, ev, now, None, false);
+}

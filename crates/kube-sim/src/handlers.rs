@@ -1,0 +1,406 @@
+//! Resource verbs: get, list, create, update, patch, delete, deletecollection, and the scale
+//! subresource. Watches, logs and exec live in their own modules.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use hyper::{Method, Response};
+use serde_json::{Value, json};
+
+use crate::patch;
+use crate::resources::{ResourceDef, def};
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::server::{Body, Req, Target, error_response, json_response};
+use crate::status::{ApiError, ApiResult, success_status};
+use crate::store::{Propagation, meta_str, name_of};
+use crate::{Shared, exec, logs, watch};
+
+pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Body> {
+    let d = def(t.res);
+    if d.virtual_ {
+        return match (req.method.clone(), &t.name) {
+            (Method::GET, _) => reply(crate::kubelet::metrics(shared, &t, &req)),
+            _ => error_response(&ApiError::method_not_allowed()),
+        };
+    }
+    match (&req.method, t.name.as_deref(), t.sub.as_deref()) {
+        (&Method::GET, None, None) if req.flag("watch") => watch::serve(shared.clone(), &req, &t),
+        (&Method::GET, None, None) => reply(list(shared, &req, &t)),
+        (&Method::POST, None, None) => reply_code(create(shared, &req, &t), 201),
+        (&Method::DELETE, None, None) => reply(delete_collection(shared, &req, &t)),
+        (&Method::GET, Some(name), None | Some("status")) => reply(get(shared, &t, name)),
+        (&Method::GET, Some(name), Some("log")) if d.kind == "Pod" => logs::serve(shared.clone(), &req, &t, name).await,
+        (&Method::GET | &Method::POST, Some(name), Some("exec")) if d.kind == "Pod" => exec::serve(shared.clone(), req, &t, name).await,
+        (&Method::GET, Some(name), Some("scale")) if d.has_sub("scale") => reply(get(shared, &t, name).map(|o| to_scale(d, &o))),
+        (&Method::PUT, Some(name), None | Some("status")) => reply(update(shared, &req, &t, name)),
+        (&Method::PUT | &Method::PATCH, Some(name), Some("scale")) if d.has_sub("scale") => reply(scale(shared, &req, &t, name)),
+        (&Method::PATCH, Some(name), None | Some("status")) => match patch_obj(shared, &req, &t, name) {
+            Ok((v, created)) => json_response(if created { 201 } else { 200 }, &v),
+            Err(e) => error_response(&e),
+        },
+        (&Method::DELETE, Some(name), None) => reply(delete(shared, &req, &t, name)),
+        (_, Some(_), Some(sub)) if !d.has_sub(sub) => error_response(&ApiError::no_route()),
+        _ => error_response(&ApiError::method_not_allowed()),
+    }
+}
+
+fn reply(r: ApiResult<Value>) -> Response<Body> {
+    reply_code(r, 200)
+}
+
+fn reply_code(r: ApiResult<Value>, code: u16) -> Response<Body> {
+    match r {
+        Ok(v) => json_response(code, &v),
+        Err(e) => error_response(&e),
+    }
+}
+
+fn ns_of(t: &Target) -> String {
+    t.ns.clone().unwrap_or_default()
+}
+
+fn get(shared: &Shared, t: &Target, name: &str) -> ApiResult<Value> {
+    shared.store().get(t.res, &ns_of(t), name).cloned().ok_or_else(|| ApiError::not_found(def(t.res), name))
+}
+
+pub fn selectors(req: &Req, d: &ResourceDef) -> ApiResult<(LabelSelector, FieldSelector)> {
+    let ls = LabelSelector::parse(req.q("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
+    let fs = FieldSelector::parse(req.q("fieldSelector").unwrap_or(""), d.kind).map_err(|m| ApiError::bad_request(m))?;
+    Ok((ls, fs))
+}
+
+fn continue_token(rv: u64, ns: &str, name: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(json!({"v": "meta.k8s.io/v1", "rv": rv, "start": format!("{ns}/{name}\u{0}")}).to_string())
+}
+
+fn parse_continue(tok: &str) -> ApiResult<(String, String)> {
+    let bad = || ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    let raw = base64::engine::general_purpose::STANDARD.decode(tok).map_err(|_| bad())?;
+    let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
+    let start = v.get("start").and_then(Value::as_str).ok_or_else(bad)?.trim_end_matches('\u{0}');
+    let (ns, name) = start.split_once('/').ok_or_else(bad)?;
+    Ok((ns.to_string(), name.to_string()))
+}
+
+/// A list item as the real server encodes it: no apiVersion/kind of its own.
+fn list_item(o: &Value) -> Value {
+    let mut o = o.clone();
+    if let Some(m) = o.as_object_mut() {
+        m.remove("apiVersion");
+        m.remove("kind");
+    }
+    o
+}
+
+pub fn list(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
+    let d = def(t.res);
+    let (ls, fs) = selectors(req, d)?;
+    let limit: usize = req.q("limit").and_then(|l| l.parse().ok()).unwrap_or(0);
+    let after = req.q("continue").filter(|c| !c.is_empty()).map(parse_continue).transpose()?;
+    let store = shared.store();
+    let rv = store.rv;
+    let mut items = Vec::new();
+    let mut next = None;
+    let mut remaining = 0usize;
+    for o in store.list(t.res, t.ns.as_deref()) {
+        if let Some((ans, aname)) = &after
+            && (meta_str(o, "namespace"), name_of(o)) <= (ans.as_str(), aname.as_str())
+        {
+            continue;
+        }
+        if !ls.matches(o) || !fs.matches(o) {
+            continue;
+        }
+        if limit > 0 && items.len() == limit {
+            remaining += 1;
+            continue;
+        }
+        items.push(list_item(o));
+        if limit > 0 && items.len() == limit {
+            next = Some(continue_token(rv, meta_str(o, "namespace"), name_of(o)));
+        }
+    }
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if remaining > 0
+        && let Some(tok) = next
+    {
+        meta["continue"] = json!(tok);
+        meta["remainingItemCount"] = json!(remaining);
+    }
+    Ok(json!({"kind": format!("{}List", d.kind), "apiVersion": d.api_version(), "metadata": meta, "items": items}))
+}
+
+/// Request body → JSON object: JSON, YAML, or the protobuf envelope helm uses.
+pub fn decode_body(req: &Req) -> ApiResult<Value> {
+    let ct = req.content_type.split(';').next().unwrap_or("").trim();
+    match ct {
+        "application/vnd.kubernetes.protobuf" => crate::protobuf::decode(&req.body).map_err(ApiError::bad_request),
+        "application/yaml" => serde_saphyr::from_slice::<Value>(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}"))),
+        "" | "application/json" | "*/*" => {
+            serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding JSON: {e}")))
+        }
+        other => Err(ApiError::unsupported_media_type(&[
+            "application/json",
+            "application/yaml",
+            "application/vnd.kubernetes.protobuf",
+        ]))
+        .map_err(|mut e| {
+            e.message = format!("the body of the request was in an unknown format ({other}) - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
+            e
+        }),
+    }
+}
+
+fn check_kind(d: &ResourceDef, body: &Value) -> ApiResult<()> {
+    let kind = body.get("kind").and_then(Value::as_str).unwrap_or(d.kind);
+    let av = body.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if kind != d.kind || (!av.is_empty() && av != d.api_version()) {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({av}) does not match the expected API version ({})",
+            d.api_version()
+        )));
+    }
+    Ok(())
+}
+
+fn create(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
+    let d = def(t.res);
+    let body = decode_body(req)?;
+    check_kind(d, &body)?;
+    let now = shared.clock.now();
+    let ns = ns_of(t);
+    let mgr = req.manager();
+    let r = shared.store().create(t.res, &ns, body, now, Some(&mgr), req.dry_run());
+    r
+}
+
+fn update(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value> {
+    let d = def(t.res);
+    let body = decode_body(req)?;
+    check_kind(d, &body)?;
+    let now = shared.clock.now();
+    let mgr = req.manager();
+    let r = shared.store().update(t.res, &ns_of(t), name, body, t.sub.as_deref(), now, Some(&mgr), req.dry_run());
+    r
+}
+
+fn delete_options(req: &Req) -> ApiResult<(Option<Propagation>, Option<i64>, Option<String>, bool)> {
+    let opts = if req.body.is_empty() { json!({}) } else { decode_body(req)? };
+    let policy = req
+        .q("propagationPolicy")
+        .map(String::from)
+        .or_else(|| opts.get("propagationPolicy").and_then(Value::as_str).map(String::from));
+    let mut prop = match policy.as_deref() {
+        Some("Background") => Some(Propagation::Background),
+        Some("Foreground") => Some(Propagation::Foreground),
+        Some("Orphan") => Some(Propagation::Orphan),
+        None => None,
+        Some(other) => return Err(ApiError::bad_request(format!("propagationPolicy: Unsupported value: {other:?}"))),
+    };
+    if prop.is_none() && opts.get("orphanDependents").and_then(Value::as_bool) == Some(true) {
+        prop = Some(Propagation::Orphan);
+    }
+    let grace = req.q("gracePeriodSeconds").and_then(|g| g.parse().ok()).or_else(|| opts.get("gracePeriodSeconds").and_then(Value::as_i64));
+    let pre_rv = opts.pointer("/preconditions/resourceVersion").and_then(Value::as_str).map(String::from);
+    let dry = req.dry_run() || opts.get("dryRun").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x == "All"));
+    Ok((prop, grace, pre_rv, dry))
+}
+
+fn returns_object(d: &ResourceDef) -> bool {
+    matches!(d.kind, "Pod" | "Service" | "Namespace")
+}
+
+fn delete(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value> {
+    let d = def(t.res);
+    let (prop, grace, pre_rv, dry) = delete_options(req)?;
+    let now = shared.clock.now();
+    let (obj, gone) = shared.store().delete(t.res, &ns_of(t), name, prop, grace, pre_rv.as_deref(), now, dry)?;
+    if gone && !returns_object(d) {
+        return Ok(success_status(d, name, meta_str(&obj, "uid")));
+    }
+    Ok(obj)
+}
+
+fn delete_collection(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
+    let d = def(t.res);
+    let (ls, fs) = selectors(req, d)?;
+    let (prop, grace, _, dry) = delete_options(req)?;
+    let now = shared.clock.now();
+    let mut store = shared.store();
+    let names: Vec<(String, String)> = store
+        .list(t.res, t.ns.as_deref())
+        .into_iter()
+        .filter(|o| ls.matches(o) && fs.matches(o))
+        .map(|o| (meta_str(o, "namespace").to_string(), name_of(o).to_string()))
+        .collect();
+    let mut items = Vec::new();
+    for (ns, name) in names {
+        if let Ok((o, _)) = store.delete(t.res, &ns, &name, prop, grace, None, now, dry) {
+            items.push(list_item(&o));
+        }
+    }
+    Ok(json!({"kind": format!("{}List", d.kind), "apiVersion": d.api_version(),
+              "metadata": {"resourceVersion": store.rv.to_string()}, "items": items}))
+}
+
+fn patch_error(e: String) -> ApiError {
+    ApiError { code: 422, reason: "Invalid", message: e, details: None }
+}
+
+/// PATCH: returns the object and whether it was created (server-side apply on a missing object).
+fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value, bool)> {
+    let d = def(t.res);
+    let ct = req.content_type.split(';').next().unwrap_or("").trim().to_string();
+    let ns = ns_of(t);
+    let now = shared.clock.now();
+    let sub = t.sub.as_deref();
+    if ct == "application/apply-patch+yaml" {
+        return apply(shared, req, t, name);
+    }
+    let patch_doc: Value = serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
+    let mut store = shared.store();
+    let current = store.get(t.res, &ns, name).cloned().ok_or_else(|| ApiError::not_found(d, name))?;
+    let patched = match ct.as_str() {
+        "application/json-patch+json" => patch::json::apply(&current, &patch_doc).map_err(patch_error)?,
+        "application/merge-patch+json" => {
+            let mut o = current.clone();
+            patch::merge::merge(&mut o, &patch_doc);
+            o
+        }
+        "application/strategic-merge-patch+json" => patch::strategic::apply(&current, &patch_doc).map_err(patch_error)?,
+        _ => {
+            return Err(ApiError::unsupported_media_type(&[
+                "application/json-patch+json",
+                "application/merge-patch+json",
+                "application/apply-patch+yaml",
+                "application/strategic-merge-patch+json",
+            ]));
+        }
+    };
+    let mgr = req.manager();
+    let out = store.update(t.res, &ns, name, patched, sub, now, Some(&mgr), req.dry_run())?;
+    Ok((out, false))
+}
+
+fn apply(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value, bool)> {
+    let d = def(t.res);
+    let Some(mgr) = req.q("fieldManager").map(String::from) else {
+        return Err(ApiError::bad_request("PatchType is ApplyPatchType, but fieldManager is not specified"));
+    };
+    let applied: Value = serde_saphyr::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    if !applied.is_object() {
+        return Err(ApiError::bad_request("the applied configuration must be an object"));
+    }
+    check_kind(d, &applied)?;
+    if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
+        return Err(ApiError::bad_request("apiVersion and kind must be set in an applied configuration"));
+    }
+    let body_name = name_of(&applied);
+    if !body_name.is_empty() && body_name != name {
+        return Err(ApiError::bad_request(format!("the name of the object ({body_name}) does not match the name on the URL ({name})")));
+    }
+    let ns = ns_of(t);
+    let now = shared.clock.now();
+    let dry = req.dry_run();
+    let clean = patch::apply::strip_server_fields(&applied);
+    let fields = patch::apply::fields_v1(&clean);
+    let mut store = shared.store();
+    let current = store.get(t.res, &ns, name).cloned();
+    let (mut result, created) = match current {
+        None => {
+            let mut obj = clean.clone();
+            obj["metadata"]["name"] = json!(name);
+            let o = store.create(t.res, &ns, obj, now, None, dry)?;
+            (o, true)
+        }
+        Some(live) => {
+            let uid = meta_str(&live, "uid").to_string();
+            let prev = store.applied.get(&(uid, mgr.clone())).cloned();
+            let merged = patch::apply::apply(&live, prev.as_ref(), &clean).map_err(patch_error)?;
+            let o = store.update(t.res, &ns, name, merged, t.sub.as_deref(), now, None, dry)?;
+            (o, false)
+        }
+    };
+    if dry {
+        return Ok((result, created));
+    }
+    let uid = meta_str(&result, "uid").to_string();
+    store.applied.insert((uid, mgr.clone()), clean);
+    // Record the Apply entry; this is a metadata-only write, so it bumps the version once more
+    // only when the entry changed.
+    let mut with_mf = result.clone();
+    crate::store::set_managed_fields(&mut with_mf, &mgr, "Apply", &d.api_version(), now, t.sub.as_deref(), Some(fields));
+    if strip_mf_time(&with_mf) != strip_mf_time(&result) {
+        let name = name.to_string();
+        let mf = with_mf["metadata"]["managedFields"].clone();
+        if let Some(o) = store.modify(t.res, &ns, &name, |o| o["metadata"]["managedFields"] = mf) {
+            result = o;
+        }
+    }
+    Ok((result, created))
+}
+
+fn strip_mf_time(v: &Value) -> Value {
+    let mut v = v.pointer("/metadata/managedFields").cloned().unwrap_or(Value::Null);
+    if let Some(a) = v.as_array_mut() {
+        for e in a {
+            e.as_object_mut().map(|m| m.remove("time"));
+        }
+    }
+    v
+}
+
+fn to_scale(d: &ResourceDef, o: &Value) -> Value {
+    let sel = o.pointer("/spec/selector").map(crate::selectors::LabelSelector::from_object);
+    let sel_str = sel
+        .map(|s| {
+            s.reqs
+                .iter()
+                .filter_map(|r| match r {
+                    crate::selectors::Req::Eq(k, v) => Some(format!("{k}={v}")),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let m = &o["metadata"];
+    let _ = d;
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {"name": m["name"], "namespace": m["namespace"], "uid": m["uid"],
+                     "resourceVersion": m["resourceVersion"], "creationTimestamp": m["creationTimestamp"]},
+        "spec": {"replicas": o.pointer("/spec/replicas").cloned().unwrap_or(json!(0))},
+        "status": {"replicas": o.pointer("/status/replicas").cloned().unwrap_or(json!(0)), "selector": sel_str},
+    })
+}
+
+fn scale(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value> {
+    let d = def(t.res);
+    let ns = ns_of(t);
+    let now = shared.clock.now();
+    let mut store = shared.store();
+    let current = store.get(t.res, &ns, name).cloned().ok_or_else(|| ApiError::not_found(d, name))?;
+    let sc = to_scale(d, &current);
+    let body: Value = serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding: {e}")))?;
+    let new_scale = if req.method == Method::PUT {
+        body
+    } else {
+        let ct = req.content_type.split(';').next().unwrap_or("");
+        match ct {
+            "application/json-patch+json" => patch::json::apply(&sc, &body).map_err(patch_error)?,
+            _ => {
+                let mut o = sc.clone();
+                patch::merge::merge(&mut o, &body);
+                o
+            }
+        }
+    };
+    let replicas = new_scale.pointer("/spec/replicas").and_then(Value::as_i64).ok_or_else(|| ApiError::bad_request("spec.replicas is required"))?;
+    let mut obj = current.clone();
+    obj["spec"]["replicas"] = json!(replicas);
+    let mgr = req.manager();
+    let out = store.update(t.res, &ns, name, obj, None, now, Some(&mgr), req.dry_run())?;
+    Ok(to_scale(d, &out))
+}
