@@ -97,12 +97,13 @@ fn prepare(shared: &Shared, req: &Req, t: &Target, name: &str) -> Result<Prepare
             return Err(ApiError::bad_request(format!("previous terminated container \"{container}\" in pod \"{name}\" not found")));
         }
         restart - 1
-    } else {
-        if restart == 0
-            && let Some(reason) = status.pointer("/state/waiting/reason").and_then(Value::as_str)
-        {
+    } else if let Some(reason) = status.pointer("/state/waiting/reason").and_then(Value::as_str) {
+        if restart == 0 {
             return Err(ApiError::bad_request(format!("container \"{container}\" in pod \"{name}\" is waiting to start: {reason}")));
         }
+        // Restarting (CrashLoopBackOff): the kubelet serves the last instance that ran.
+        restart - 1
+    } else {
         restart
     };
     let key = (ns, name.to_string(), container);

@@ -64,8 +64,10 @@ pub fn pass(shared: &Shared) {
     statefulset::reconcile(&mut store, now);
     cronjob::reconcile(&mut store, now);
     job::reconcile(&mut store, now);
-    crate::kubelet::reconcile(shared, &mut store, now);
+    let logs = crate::kubelet::reconcile(shared, &mut store, now);
     gc::reconcile(&mut store, now);
+    drop(store);
+    crate::kubelet::flush_logs(shared, logs);
 }
 
 /// The ServiceAccount controller's `default` account in each namespace.
@@ -185,4 +187,86 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
         "reportingInstance": "",
     });
     let _ = store.create(ev_res, &ns, ev, now, None, false);
+}
+
+/// A stable short hash of a pod template, spelled with the apiserver's "safe" alphabet, as
+/// `pod-template-hash` / `controller-revision-hash` values look.
+pub fn template_hash(tmpl: &Value) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in tmpl.to_string().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    const ALPHA: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut s = String::new();
+    let mut x = h;
+    for _ in 0..10 {
+        s.push(ALPHA[(x % ALPHA.len() as u64) as usize] as char);
+        x /= ALPHA.len() as u64;
+    }
+    s
+}
+
+/// A Pod built from a pod template, owned by `owner`.
+pub fn pod_from_template(tmpl: &Value, name: Option<&str>, generate_name: &str, owner: &Value, extra_labels: &[(&str, String)]) -> Value {
+    let mut labels = tmpl.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+    for (k, v) in extra_labels {
+        labels[*k] = json!(v);
+    }
+    let mut meta = json!({
+        "labels": labels,
+        "ownerReferences": [controller_ref(owner)],
+    });
+    match name {
+        Some(n) => meta["name"] = json!(n),
+        None => meta["generateName"] = json!(generate_name),
+    }
+    if let Some(a) = tmpl.pointer("/metadata/annotations") {
+        meta["annotations"] = a.clone();
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": tmpl.get("spec").cloned().unwrap_or(json!({}))})
+}
+
+pub fn is_terminating(o: &Value) -> bool {
+    o.pointer("/metadata/deletionTimestamp").is_some()
+}
+
+pub fn pod_phase(o: &Value) -> &str {
+    o.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending")
+}
+
+pub fn pod_ready(o: &Value) -> bool {
+    get_condition(o, "Ready").and_then(|c| c.get("status")).and_then(Value::as_str) == Some("True")
+}
+
+/// Ready for at least `min_ready` seconds (the "available" of Deployments / ReplicaSets).
+pub fn pod_available(o: &Value, min_ready: i64, now: jiff::Timestamp) -> bool {
+    if !pod_ready(o) || is_terminating(o) {
+        return false;
+    }
+    if min_ready <= 0 {
+        return true;
+    }
+    let since = get_condition(o, "Ready").and_then(|c| c.get("lastTransitionTime")).and_then(Value::as_str).unwrap_or("");
+    crate::clock::secs_since(now, since) >= min_ready as f64
+}
+
+pub fn int(o: &Value, ptr: &str, default: i64) -> i64 {
+    o.pointer(ptr).and_then(Value::as_i64).unwrap_or(default)
+}
+
+/// Resolves an int-or-percent (maxSurge / maxUnavailable) against `total`.
+pub fn int_or_percent(v: Option<&Value>, total: i64, round_up: bool, default: &str) -> i64 {
+    let v = v.cloned().unwrap_or(json!(default));
+    match &v {
+        Value::Number(n) => n.as_i64().unwrap_or(0),
+        Value::String(s) => match s.strip_suffix('%').and_then(|p| p.parse::<f64>().ok()) {
+            Some(p) => {
+                let x = p * total as f64 / 100.0;
+                if round_up { x.ceil() as i64 } else { x.floor() as i64 }
+            }
+            None => s.parse().unwrap_or(0),
+        },
+        _ => 0,
+    }
 }
