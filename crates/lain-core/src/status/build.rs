@@ -25,7 +25,7 @@ pub struct Target {
 }
 
 /// The objects of one release, as the watches last saw them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     pub pods: Vec<Pod>,
     pub deployments: Vec<Deployment>,
@@ -34,6 +34,8 @@ pub struct Snapshot {
     pub ingresses: Vec<Ingress>,
     /// false until every watch delivered its first list.
     pub synced: bool,
+    /// When this snapshot was taken (grace periods are measured against it).
+    pub now: jiff::Timestamp,
 }
 
 /// Logs fetched for one container: current and previous instance.
@@ -278,24 +280,82 @@ pub fn ingress_urls(ingresses: &[Ingress]) -> Vec<(String, String, Option<String
     out
 }
 
-/// Problems per (pod, container) as the health module sees them.
-fn problems(pods: &[Pod]) -> Vec<health::PodProblem> {
-    pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).flat_map(health::pod_problems).collect()
+/// Non-fatal problems younger than this are start-up, not trouble (a pod being scheduled, a
+/// readiness probe that has not passed yet during a rollout).
+pub const GRACE_SECS: i64 = 30;
+/// A container that restarted within this window is listed (with its previous instance's last
+/// lines) even when it runs fine now: a crash loop is Running half of the time.
+pub const RECENT_RESTART_SECS: i64 = 600;
+
+/// One abnormal container and whether its problem is fatal (red; fails the verdict).
+#[derive(Debug, Clone)]
+pub struct Abnormal {
+    pub problem: health::PodProblem,
+    pub fatal: bool,
 }
 
-/// The containers whose logs are worth fetching: every problem container, and containers that
-/// restarted (their previous instance's last words are the interesting part).
-pub fn log_targets(pods: &[Pod]) -> Vec<(String, String, i32)> {
+/// What the dashboard lists as abnormal: the health module's problems (fatal ones always,
+/// others once they outlast [`GRACE_SECS`]), plus containers that restarted recently.
+pub fn abnormal(pods: &[Pod], now: jiff::Timestamp) -> Vec<Abnormal> {
     let mut out = Vec::new();
-    for p in problems(pods) {
-        let pod = pods.iter().find(|x| x.metadata.name.as_deref() == Some(p.pod.as_str()));
-        let container = p.container.clone().or_else(|| {
-            pod.and_then(|x| x.spec.as_ref()).and_then(|s| s.containers.first()).map(|c| c.name.clone())
-        });
-        if let Some(c) = container {
-            if !matches!(p.reason, health::ProblemReason::Pending | health::ProblemReason::ImagePullBackOff | health::ProblemReason::ErrImagePull) {
-                out.push((p.pod.clone(), c, p.restarts));
+    for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
+        let probs = health::pod_problems(pod);
+        for p in &probs {
+            let fatal = health::is_fatal(pod, p);
+            let old_enough = p.since.is_none_or(|t| now.as_second() - t.as_second() >= GRACE_SECS);
+            if fatal || old_enough {
+                out.push(Abnormal { problem: p.clone(), fatal });
             }
+        }
+        let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+        for cs in statuses.into_iter().flatten() {
+            if cs.restart_count == 0 || probs.iter().any(|p| p.container.as_deref() == Some(cs.name.as_str())) {
+                continue;
+            }
+            let Some(t) = cs.last_state.as_ref().and_then(|s| s.terminated.as_ref()) else { continue };
+            let finished = t.finished_at.as_ref().map(|x| x.0);
+            if finished.is_some_and(|f| now.as_second() - f.as_second() > RECENT_RESTART_SECS) {
+                continue;
+            }
+            let why = t.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            out.push(Abnormal {
+                problem: health::PodProblem {
+                    pod: name(&pod.metadata),
+                    proc_: label(&pod.metadata, "lain.io/proc").to_string(),
+                    container: Some(cs.name.clone()),
+                    reason: health::ProblemReason::Other("Restarted".into()),
+                    message: format!("restarted {} time{}; last exit code {}{why}", cs.restart_count, if cs.restart_count == 1 { "" } else { "s" }, t.exit_code),
+                    restarts: cs.restart_count,
+                    since: finished,
+                },
+                fatal: false,
+            });
+        }
+    }
+    out
+}
+
+fn container_or_first(pods: &[Pod], p: &health::PodProblem) -> Option<String> {
+    p.container.clone().or_else(|| {
+        pods.iter()
+            .find(|x| x.metadata.name.as_deref() == Some(p.pod.as_str()))
+            .and_then(|x| x.spec.as_ref())
+            .and_then(|s| s.containers.first())
+            .map(|c| c.name.clone())
+    })
+}
+
+/// The containers whose logs are worth fetching: (pod, container, restarts) of every abnormal
+/// container that ever ran (an image that cannot be pulled has no logs).
+pub fn log_targets(pods: &[Pod], now: jiff::Timestamp) -> Vec<(String, String, i32)> {
+    let mut out = Vec::new();
+    for a in abnormal(pods, now) {
+        let p = &a.problem;
+        if matches!(p.reason, health::ProblemReason::Pending | health::ProblemReason::ImagePullBackOff | health::ProblemReason::ErrImagePull) {
+            continue;
+        }
+        if let Some(c) = container_or_first(pods, p) {
+            out.push((p.pod.clone(), c, p.restarts));
         }
     }
     out.sort();
@@ -313,7 +373,7 @@ pub fn build(target: &Target, snap: &Snapshot, extras: &Extras) -> StatusModel {
     // "New" is what each proc's workload asks for now; for pods with no workload (jobs), the
     // expected tag if any.
     let proc_tag: BTreeMap<&str, &str> = workloads.iter().map(|w| (w.proc_.as_str(), w.image_tag.as_str())).collect();
-    let probs = problems(&snap.pods);
+    let abn = abnormal(&snap.pods, snap.now);
     let mut pods: Vec<PodRow> = snap
         .pods
         .iter()
@@ -321,27 +381,22 @@ pub fn build(target: &Target, snap: &Snapshot, extras: &Extras) -> StatusModel {
             let proc_ = label(&p.metadata, "lain.io/proc");
             let want = proc_tag.get(proc_).copied().or(expected.as_deref());
             let pname = p.metadata.name.as_deref().unwrap_or("");
-            let problem = probs.iter().any(|x| x.pod == pname && !matches!(x.reason, health::ProblemReason::Unready));
+            let problem = abn.iter().any(|x| x.fatal && x.problem.pod == pname);
             pod_row(p, want, extras.metrics.as_ref(), problem)
         })
         .collect();
     pods.sort_by(|a, b| a.proc_.cmp(&b.proc_).then(a.name.cmp(&b.name)));
 
-    let abnormal: Vec<AbnormalContainer> = probs
+    let abnormal: Vec<AbnormalContainer> = abn
         .iter()
-        .map(|p| {
-            let key = p.container.clone().or_else(|| {
-                snap.pods
-                    .iter()
-                    .find(|x| x.metadata.name.as_deref() == Some(p.pod.as_str()))
-                    .and_then(|x| x.spec.as_ref())
-                    .and_then(|s| s.containers.first())
-                    .map(|c| c.name.clone())
-            });
+        .map(|a| {
+            let p = &a.problem;
+            let key = container_or_first(&snap.pods, p);
             let tail = key.as_ref().and_then(|c| extras.logs.get(&(p.pod.clone(), c.clone())));
             AbnormalContainer {
                 pod: p.pod.clone(),
                 proc_: p.proc_.clone(),
+                fatal: a.fatal,
                 container: p.container.clone(),
                 reason: p.reason.to_string(),
                 message: p.message.clone(),

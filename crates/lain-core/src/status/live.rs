@@ -48,6 +48,7 @@ impl State {
             events: self.events.items.values().cloned().collect(),
             ingresses: self.ingresses.items.values().cloned().collect(),
             synced: self.pods.synced && self.deployments.synced && self.statefulsets.synced && self.ingresses.synced,
+            now: jiff::Timestamp::now(),
         }
     }
 }
@@ -206,7 +207,7 @@ async fn builder(shared: Arc<Shared>, opts: LiveOptions, out: mpsc::UnboundedSen
             last_urls = urls;
             shared.probe_kick.notify_one();
         }
-        let targets = build::log_targets(&snap.pods);
+        let targets = build::log_targets(&snap.pods, snap.now);
         if targets != last_log_targets {
             last_log_targets = targets;
             shared.logs_kick.notify_one();
@@ -349,7 +350,7 @@ async fn logs_task(shared: Arc<Shared>, client: kube::Client, ns: String, lines:
     loop {
         let targets = {
             let st = shared.lock();
-            build::log_targets(&st.pods.items.values().cloned().collect::<Vec<_>>())
+            build::log_targets(&st.pods.items.values().cloned().collect::<Vec<_>>(), jiff::Timestamp::now())
         };
         // Bounded: a whole app crash-looping still costs 20 log requests per round, not 500.
         let mut fresh = HashMap::new();
@@ -442,7 +443,7 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
         .into_iter()
         .filter(|e| e.involved_object.name.as_deref().is_some_and(|n| n.starts_with(&prefix)))
         .collect();
-    let snap = Snapshot { pods, deployments, statefulsets, events, ingresses, synced: true };
+    let snap = Snapshot { pods, deployments, statefulsets, events, ingresses, synced: true, now: jiff::Timestamp::now() };
 
     let mut extras = Extras::default();
     if let Some(h) = opts.helm.clone() {
@@ -454,7 +455,7 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
         Err(_) => None,
     };
     let api: Api<Pod> = Api::namespaced(client, ns);
-    for (pod, c, restarts) in build::log_targets(&snap.pods).iter().take(20) {
+    for (pod, c, restarts) in build::log_targets(&snap.pods, snap.now).iter().take(20) {
         extras.logs.insert((pod.clone(), c.clone()), fetch_tail(&api, pod, c, *restarts, opts.log_lines).await);
     }
     if let Ok(prober) = Prober::new(&opts.resolve, opts.probe_timeout) {

@@ -11,7 +11,6 @@ pub mod build;
 pub mod client;
 pub mod describe;
 pub mod feeds;
-pub mod health_stub;
 pub mod links;
 pub mod live;
 pub mod model;
@@ -21,6 +20,5 @@ pub mod quantity;
 pub mod release;
 pub mod session;
 
-/// The shared pod-health rules (branch `ops` provides `crate::kube::health`; until it lands, a
-/// stand-in with the same API).
-pub use health_stub as health;
+/// The shared pod-health rules (also used by deploy / wait).
+pub use crate::kube::health;

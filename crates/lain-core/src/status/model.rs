@@ -121,6 +121,9 @@ pub struct AbnormalContainer {
     pub proc_: String,
     pub container: Option<String>,
     pub reason: String,
+    /// Fatal problems (crash loop, image pull, OOM...) fail the verdict; others (a probe not
+    /// passing for a while, a recent restart) are worth a look.
+    pub fatal: bool,
     pub message: String,
     pub restarts: i32,
     pub since: Option<Timestamp>,

@@ -168,9 +168,10 @@ fn abnormal_pane(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     for ab in &m.abnormal {
         let c = ab.container.as_deref().map(|c| format!(" / {c}")).unwrap_or_default();
+        let st = if ab.fatal { red() } else { yellow() };
         lines.push(Line::from(vec![
-            Span::styled(format!("{}{c}", ab.pod), red().add_modifier(Modifier::BOLD)),
-            Span::styled(format!("  {}", ab.reason), red()),
+            Span::styled(format!("{}{c}", ab.pod), st.add_modifier(Modifier::BOLD)),
+            Span::styled(format!("  {}", ab.reason), st),
             Span::raw(format!("  restarts {}", ab.restarts)),
             Span::styled(ab.since.map(|t| format!("  since {} ago", age(ui.now, Some(t)))).unwrap_or_default(), dim()),
         ]));
@@ -199,7 +200,7 @@ fn abnormal_pane(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
     }
     let title = format!(" Abnormal containers ({}) — J/K scroll, Enter on a pod for full logs ", m.abnormal.len());
     let p = Paragraph::new(Text::from(lines))
-        .block(Block::new().borders(Borders::TOP).title(Span::styled(title, red())))
+        .block(Block::new().borders(Borders::TOP).title(Span::styled(title, if m.abnormal.iter().any(|a| a.fatal) { red() } else { yellow() })))
         .wrap(Wrap { trim: false })
         .scroll((ui.abnormal_scroll, 0));
     f.render_widget(p, a);
