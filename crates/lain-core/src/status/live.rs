@@ -40,7 +40,7 @@ pub struct State {
 }
 
 impl State {
-    fn snapshot(&self) -> Snapshot {
+    fn snapshot(&self, now: jiff::Timestamp) -> Snapshot {
         Snapshot {
             pods: self.pods.items.values().cloned().collect(),
             deployments: self.deployments.items.values().cloned().collect(),
@@ -48,7 +48,7 @@ impl State {
             events: self.events.items.values().cloned().collect(),
             ingresses: self.ingresses.items.values().cloned().collect(),
             synced: self.pods.synced && self.deployments.synced && self.statefulsets.synced && self.ingresses.synced,
-            now: jiff::Timestamp::now(),
+            now,
         }
     }
 }
@@ -70,7 +70,10 @@ impl Shared {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Where "now" comes from (tests use the simulated cluster's clock).
+pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
+
+#[derive(Clone)]
 pub struct LiveOptions {
     pub target: Target,
     /// None: no release line (e.g. tests without helm).
@@ -86,6 +89,7 @@ pub struct LiveOptions {
     pub log_lines: i64,
     /// Log lines per container in the detail view.
     pub detail_log_lines: i64,
+    pub clock: Clock,
 }
 
 impl LiveOptions {
@@ -101,6 +105,7 @@ impl LiveOptions {
             resolve: Vec::new(),
             log_lines: 20,
             detail_log_lines: 2000,
+            clock: Arc::new(jiff::Timestamp::now),
         }
     }
 }
@@ -173,7 +178,7 @@ pub fn start(client: kube::Client, opts: LiveOptions) -> Result<Live, ProbeError
     }
     tasks.push(tokio::spawn(metrics_task(shared.clone(), client.clone(), ns.clone(), release.clone(), opts.metrics_every)));
     tasks.push(tokio::spawn(probe_task(shared.clone(), prober, opts.probe_every)));
-    tasks.push(tokio::spawn(logs_task(shared.clone(), client.clone(), ns.clone(), opts.log_lines, opts.logs_every)));
+    tasks.push(tokio::spawn(logs_task(shared.clone(), client.clone(), ns.clone(), opts.log_lines, opts.logs_every, opts.clock.clone())));
     tasks.push(tokio::spawn(request_task(shared, client, ns, opts.detail_log_lines, rrx, utx)));
     Ok(Live { updates: urx, requests: rtx, tasks })
 }
@@ -189,7 +194,7 @@ async fn builder(shared: Arc<Shared>, opts: LiveOptions, out: mpsc::UnboundedSen
             let st = shared.lock();
             let mut extras = st.extras.clone();
             extras.warnings.extend(st.watch_errors.values().cloned());
-            (st.snapshot(), extras)
+            (st.snapshot((opts.clock)()), extras)
         };
         let model = build::build(&opts.target, &snap, &extras);
 
@@ -345,12 +350,12 @@ fn short_kube_error(e: &kube::Error) -> String {
     }
 }
 
-async fn logs_task(shared: Arc<Shared>, client: kube::Client, ns: String, lines: i64, every: Duration) {
+async fn logs_task(shared: Arc<Shared>, client: kube::Client, ns: String, lines: i64, every: Duration, clock: Clock) {
     let api: Api<Pod> = Api::namespaced(client, &ns);
     loop {
         let targets = {
             let st = shared.lock();
-            build::log_targets(&st.pods.items.values().cloned().collect::<Vec<_>>(), jiff::Timestamp::now())
+            build::log_targets(&st.pods.items.values().cloned().collect::<Vec<_>>(), clock())
         };
         // Bounded: a whole app crash-looping still costs 20 log requests per round, not 500.
         let mut fresh = HashMap::new();
@@ -443,7 +448,7 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
         .into_iter()
         .filter(|e| e.involved_object.name.as_deref().is_some_and(|n| n.starts_with(&prefix)))
         .collect();
-    let snap = Snapshot { pods, deployments, statefulsets, events, ingresses, synced: true, now: jiff::Timestamp::now() };
+    let snap = Snapshot { pods, deployments, statefulsets, events, ingresses, synced: true, now: (opts.clock)() };
 
     let mut extras = Extras::default();
     if let Some(h) = opts.helm.clone() {

@@ -17,17 +17,22 @@ pub fn draw(m: &StatusModel, ui: &UiState, f: &mut Frame) {
     let details = m.verdict.details.len().min(3) as u16;
     let workloads = (m.workloads.len() as u16).min(4);
     let endpoints = if m.endpoints.is_empty() { 0 } else { (m.endpoints.len() as u16).min(6) + 2 };
-    let abnormal = if m.abnormal.is_empty() { 0 } else { (area.height.saturating_sub(6 + details + workloads + endpoints)) * 45 / 100 };
+    // Content flows from the top: the pods table is as tall as its rows (up to what is left),
+    // abnormal containers take the rest when there are any, at least 40% of it.
+    let free = area.height.saturating_sub(3 + details + workloads + endpoints);
+    let pod_rows = m.pods.len().max(1) as u16 + 2;
+    let pods_h = if m.abnormal.is_empty() { pod_rows.min(free) } else { pod_rows.min(free * 60 / 100).max(3.min(free)) };
     let [verdict_a, release_a, work_a, pods_a, ep_a, ab_a, foot_a] = Layout::vertical([
         Constraint::Length(1 + details),
         Constraint::Length(1),
         Constraint::Length(workloads),
-        Constraint::Min(3),
+        Constraint::Length(pods_h),
         Constraint::Length(endpoints),
-        Constraint::Length(abnormal),
+        Constraint::Fill(1),
         Constraint::Length(1),
     ])
     .areas(area);
+    let abnormal = if m.abnormal.is_empty() { 0 } else { ab_a.height };
     verdict(m, f, verdict_a);
     f.render_widget(Paragraph::new(Line::from(vec![
         Span::styled(format!("{} ", m.appname), bold()),
