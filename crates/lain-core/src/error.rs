@@ -1,6 +1,7 @@
 //! The library's error, and the exit codes it maps to. Scripts and CI rely on these codes, so
 //! they are part of lain's interface (documented in the README).
 
+use crate::chart::ChartError;
 use crate::config::ConfigError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
@@ -26,6 +27,8 @@ pub enum LainError {
     #[error(transparent)]
     Kubeconfig(#[from] KubeconfigError),
     #[error(transparent)]
+    Chart(#[from] ChartError),
+    #[error(transparent)]
     Process(#[from] ProcessError),
     #[error("{message}")]
     BadInput { message: String },
@@ -44,7 +47,7 @@ impl LainError {
 
     pub fn exit_code(&self) -> i32 {
         match self {
-            LainError::Config(_) | LainError::Kubeconfig(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
+            LainError::Config(_) | LainError::Kubeconfig(_) | LainError::Chart(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,

@@ -27,9 +27,19 @@ impl Helm {
         Cmd::new(&self.bin)
     }
 
-    /// `-f` files, then the injected values, then the user's `--set`s: helm applies `--set`
-    /// after files, so a user's `--set imageTag=...` still wins over the injected tag.
+    /// `-f` files, then the injected values, then the user's `--set`s.
+    ///
+    /// helm applies `--set-json`, then `--set`, then `--set-string`, whatever their order on the
+    /// command line; so an injected key that the user sets with `--set` (`--set imageTag=...`,
+    /// as the seeds recommend for redeploying an old version) is left out, and the user's wins.
     pub fn values_args(app: &AppConfig, injected: &Map<String, J>) -> Vec<String> {
+        let user_keys: Vec<String> = app
+            .sets
+            .iter()
+            .filter_map(|s| crate::config::set::parse(s).ok())
+            .filter_map(|n| n.as_map().map(|m| m.keys().cloned().collect::<Vec<_>>()))
+            .flatten()
+            .collect();
         let mut args = Vec::new();
         for f in &app.values_files {
             args.push("-f".to_string());
@@ -37,7 +47,7 @@ impl Helm {
         }
         // Injected values go through --set-string / --set-json rather than a temporary file,
         // so the printed command is complete and `helm get values` shows them as plain keys.
-        for (k, v) in injected {
+        for (k, v) in injected.iter().filter(|(k, _)| !user_keys.contains(k)) {
             match v {
                 J::String(s) => {
                     args.push("--set-string".into());

@@ -13,7 +13,7 @@
 //! - [`ops`]: each command's flow
 
 pub mod chart;
-pub mod config;
+pub use lain_config as config;
 pub mod context;
 pub mod error;
 pub mod git;

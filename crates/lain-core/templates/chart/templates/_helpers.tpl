@@ -134,10 +134,13 @@ the proc's `imageTag` pin or the tag lain deploys.
 {{- if $port -}}{{- $port | int -}}{{- end -}}
 {{- end -}}
 
-{{- /* envFrom: the app's `lain env` Secret first, then extraEnvFrom (and a container's own). */ -}}
+{{- /*
+envFrom: the app's `lain env` Secret first, then the global extraEnvFrom, the proc's, and an init
+container's own.
+*/ -}}
 {{- define "lain.envFrom" -}}
 {{- $sources := list (dict "secretRef" (dict "name" (printf "%s-env" (include "lain.appname" .root)) "optional" true)) -}}
-{{- $sources = concat $sources (.root.Values.extraEnvFrom | default list) -}}
+{{- $sources = concat $sources (.root.Values.extraEnvFrom | default list) (.proc.extraEnvFrom | default list) -}}
 {{- with .container -}}{{- $sources = concat $sources (.envFrom | default list) -}}{{- end -}}
 {{- toYaml $sources -}}
 {{- end -}}
@@ -246,9 +249,10 @@ claim attached to every pod would pin them all to one node).
 {{- $_ := set $byName $claim (dict "name" $claim "persistentVolumeClaim" (dict "claimName" $claimName)) -}}
 {{- end -}}
 {{- end -}}
-{{- $out := list -}}
-{{- range $names -}}{{- $out = append $out (get $byName .) -}}{{- end -}}
-{{- toYaml $out -}}
+{{- range $names }}
+- name: {{ . }}
+  {{- omit (get $byName .) "name" | toYaml | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{- /*
@@ -273,27 +277,75 @@ same ip are merged (Kubernetes keys the list by ip), hostnames de-duplicated, fi
 {{- if $out -}}{{- toYaml $out -}}{{- end -}}
 {{- end -}}
 
+{{- /* nodeSelector: the global one, then the proc's (the proc wins). */ -}}
+{{- define "lain.nodeSelector" -}}
+{{- $selector := dict -}}
+{{- range $key, $value := .root.Values.nodeSelector | default dict -}}
+{{- $_ := set $selector $key $value -}}
+{{- end -}}
+{{- range $key, $value := .proc.nodeSelector | default dict -}}
+{{- $_ := set $selector $key $value -}}
+{{- end -}}
+{{- include "lain.stringMap" $selector -}}
+{{- end -}}
+
+{{- /*
+affinity: the proc's own (Kubernetes Affinity), plus `nodes` as a required node affinity on
+kubernetes.io/hostname. nodeSelectorTerms are alternatives, so the nodes condition is added to
+each of them (nodes AND the user's terms) rather than as one more alternative.
+*/ -}}
+{{- define "lain.affinity" -}}
+{{- $affinity := deepCopy (.affinity | default dict) -}}
+{{- with .nodes -}}
+{{- $nodes := dict "key" "kubernetes.io/hostname" "operator" "In" "values" . -}}
+{{- $nodeAffinity := get $affinity "nodeAffinity" | default dict -}}
+{{- $required := get $nodeAffinity "requiredDuringSchedulingIgnoredDuringExecution" | default dict -}}
+{{- $terms := list -}}
+{{- range get $required "nodeSelectorTerms" | default list -}}
+{{- $terms = append $terms (set . "matchExpressions" (append (.matchExpressions | default list) $nodes)) -}}
+{{- end -}}
+{{- if not $terms -}}{{- $terms = list (dict "matchExpressions" (list $nodes)) -}}{{- end -}}
+{{- $_ := set $required "nodeSelectorTerms" $terms -}}
+{{- $_ := set $nodeAffinity "requiredDuringSchedulingIgnoredDuringExecution" $required -}}
+{{- $_ := set $affinity "nodeAffinity" $nodeAffinity -}}
+{{- end -}}
+{{- if $affinity -}}{{- toYaml $affinity -}}{{- end -}}
+{{- end -}}
+
+{{- /* imagePullSecrets: names of Secrets (a name, or Kubernetes' {name: ...}). */ -}}
+{{- define "lain.imagePullSecrets" -}}
+{{- $out := list -}}
+{{- range .Values.imagePullSecrets | default list -}}
+{{- if kindIs "string" . -}}
+{{- $out = append $out (dict "name" .) -}}
+{{- else -}}
+{{- $out = append $out . -}}
+{{- end -}}
+{{- end -}}
+{{- if $out -}}{{- toYaml $out -}}{{- end -}}
+{{- end -}}
+
 {{- /*
 initContainers: Kubernetes containers written by the user, completed like the main container:
-the app's image when they name none, envFrom and env as above, and the `lain secret` volume as
-the default of their volumeMounts.
+the app's image when they name none, envFrom and env as above, and the global volumeMounts
+before their own (same rules: no name means the `lain secret` volume). Printed name first.
 */ -}}
 {{- define "lain.initContainers" -}}
 {{- $ctx := . -}}
-{{- $out := list -}}
-{{- range .proc.initContainers | default list -}}
-{{- $container := deepCopy . -}}
-{{- $_ := required "every initContainers entry needs a name" $container.name -}}
-{{- if not $container.image -}}{{- $_ := set $container "image" (include "lain.image" $ctx) -}}{{- end -}}
-{{- $own := dict "root" $ctx.root "proc" $ctx.proc "container" . -}}
-{{- $_ := set $container "envFrom" (include "lain.envFrom" $own | fromYamlArray) -}}
-{{- $_ := set $container "env" (include "lain.env" $own | fromYamlArray) -}}
-{{- with .volumeMounts -}}
-{{- $_ := set $container "volumeMounts" (include "lain.mountList" (dict "root" $ctx.root "mounts" .) | fromYamlArray) -}}
-{{- end -}}
-{{- $out = append $out $container -}}
-{{- end -}}
-{{- if $out -}}{{- toYaml $out -}}{{- end -}}
+{{- range .proc.initContainers | default list }}
+{{- $container := deepCopy . }}
+{{- $name := required "every initContainers entry needs a name" $container.name }}
+{{- if not $container.image }}{{ $_ := set $container "image" (include "lain.image" $ctx) }}{{ end }}
+{{- $own := dict "root" $ctx.root "proc" $ctx.proc "container" . }}
+{{- $_ := set $container "envFrom" (include "lain.envFrom" $own | fromYamlArray) }}
+{{- $_ := set $container "env" (include "lain.env" $own | fromYamlArray) }}
+{{- $mounts := concat ($ctx.root.Values.volumeMounts | default list) (.volumeMounts | default list) }}
+{{- with include "lain.mountList" (dict "root" $ctx.root "mounts" $mounts) }}
+{{- $_ := set $container "volumeMounts" (fromYamlArray .) }}
+{{- end }}
+- name: {{ $name }}
+  {{- omit $container "name" | toYaml | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{- /* The main container of a proc, job, cronjob or test. */ -}}
@@ -362,29 +414,34 @@ enableServiceLinks: false
 securityContext:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with $proc.nodes }}
+{{- with include "lain.nodeSelector" . }}
+nodeSelector:
+  {{- . | nindent 2 }}
+{{- end }}
+{{- with include "lain.affinity" $proc }}
 affinity:
-  nodeAffinity:
-    requiredDuringSchedulingIgnoredDuringExecution:
-      nodeSelectorTerms:
-        - matchExpressions:
-            - key: kubernetes.io/hostname
-              operator: In
-              values:
-                {{- toYaml . | nindent 16 }}
+  {{- . | nindent 2 }}
+{{- end }}
+{{- with concat ($root.Values.tolerations | default list) ($proc.tolerations | default list) }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with include "lain.imagePullSecrets" $root }}
+imagePullSecrets:
+  {{- . | nindent 2 }}
 {{- end }}
 {{- with include "lain.hostAliases" . }}
 hostAliases:
   {{- . | nindent 2 }}
 {{- end }}
-{{- with include "lain.initContainers" . }}
+{{- with include "lain.initContainers" . | trim }}
 initContainers:
   {{- . | nindent 2 }}
 {{- end }}
 containers:
   - {{ include "lain.container" . | indent 4 | trim }}
 volumes:
-  {{- include "lain.volumes" . | nindent 2 }}
+  {{- include "lain.volumes" . | trim | nindent 2 }}
 {{- end -}}
 
 {{- /* A pod template (metadata + spec), for workloads, jobs and cronjobs. */ -}}
