@@ -80,6 +80,10 @@ impl World {
 
     /// Installs the app as `lain deploy` would: the chart, the cluster's injected values.
     fn helm_install(&self, tag: &str) {
+        self.helm_install_with(tag, &[]);
+    }
+
+    fn helm_install_with(&self, tag: &str, sets: &[&str]) {
         let ctx = lain_core::context::Ctx::new(
             lain_core::context::Env {
                 home: self.home.path().to_path_buf(),
@@ -94,7 +98,8 @@ impl World {
             },
             Default::default(),
         );
-        let app = ctx.load_app(&[]).expect("app loads");
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let app = ctx.load_app(&sets).expect("app loads");
         let args = lain_core::helm::Helm::values_args(&app, &app.injected("alice", tag));
         let out = self
             .cmd(&self.helm)
@@ -185,4 +190,149 @@ async fn one_shot_text_and_json_helm3() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_shot_text_and_json_helm4() {
     one_shot("helm4").await;
+}
+
+/// A tmux server of our own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Tmux {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        Tmux { socket: format!("lain-status-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)) }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"]);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("tmux runs (apt-get install tmux)");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "s"])
+    }
+
+    /// Polls the screen until `pred` holds; returns it, or fails with the last screen.
+    fn wait_screen(&self, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "screen never matched:\n{s}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().args(["kill-server"]).output();
+    }
+}
+
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+struct TtyRun {
+    first_paint: Duration,
+    max_rss_kb: u64,
+}
+
+/// Opens `lain status` in a 120×40 tmux window, waits for the green light with `pods` pods,
+/// resizes to 80×20, presses q; checks exit code 0 and a restored terminal.
+async fn tty_run(pods: usize) -> TtyRun {
+    let w = world("helm3").await;
+    let replicas = format!("deployments.web.replicaCount={pods}");
+    w.helm_install_with("v1", &[&replicas]);
+    wait_ready(&w.sim, pods).await;
+    let (addr, _code) = http_server(200);
+    let dir = w.home.path().join("tty");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let d = dir.display();
+    let script = format!(
+        "while [ ! -e {d}/go ]; do sleep 0.005; done; echo $$ > {d}/sh.pid; \
+         '{lain}' status --resolve dummy.test.example.com={addr}; echo $? > {d}/exit; stty -a > {d}/stty; sleep 600",
+        lain = lain_bin().display()
+    );
+    let t = Tmux::new();
+    let mut c = t.cmd();
+    // The same clean environment as the other tests (no CI variable: this is a terminal).
+    c.current_dir(&w.repo)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", w.home.path())
+        .env("CLUSTER_VALUES_DIR", &w.clusters)
+        .env("LAIN_HELM", &w.helm)
+        .env("TERM", "xterm-256color")
+        .args(["new-session", "-d", "-s", "s", "-x", "120", "-y", "40", "sh", "-c", &script]);
+    let out = c.output().expect("tmux starts (apt-get install tmux)");
+    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+
+    let t0 = Instant::now();
+    std::fs::write(dir.join("go"), "").expect("go");
+    let want = format!("Pods ({pods})");
+    let screen = t.wait_screen(30, |s| s.contains("green light") && s.contains(&want) && s.contains("revision 1"));
+    let first_paint = t0.elapsed();
+    assert!(screen.lines().next().is_some_and(|l| l.contains(&format!("✔ green light: {pods} pods healthy on v1, 1 endpoint answering"))), "{screen}");
+    assert!(screen.contains("http://dummy.test.example.com/") && screen.contains(" 200 "), "{screen}");
+    assert!(screen.contains(" q quit"), "{screen}");
+    assert_eq!(t.run(&["display", "-p", "-t", "s", "#{alternate_on}"]).trim(), "1", "the dashboard uses the alternate screen");
+
+    // Resize: the layout is redrawn for the new size (footer on the new last line).
+    t.run(&["resize-window", "-t", "s", "-x", "80", "-y", "20"]);
+    let screen = t.wait_screen(10, |s| s.lines().count() == 20 && s.lines().nth(19).is_some_and(|l| l.contains(" q quit")));
+    assert!(screen.lines().next().is_some_and(|l| l.contains("green light")), "{screen}");
+    assert!(screen.contains(&want), "{screen}");
+
+    let sh_pid: u32 = std::fs::read_to_string(dir.join("sh.pid")).expect("sh pid").trim().parse().expect("pid");
+    let children = std::fs::read_to_string(format!("/proc/{sh_pid}/task/{sh_pid}/children")).expect("children");
+    let lain_pid: u32 = children.split_whitespace().next().expect("lain runs").parse().expect("pid");
+    // Let a few probe / metrics rounds run before measuring the peak.
+    std::thread::sleep(Duration::from_millis(1500));
+    let max_rss_kb = vm_hwm_kb(lain_pid).expect("VmHWM");
+
+    t.run(&["send-keys", "-t", "s", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !dir.join("stty").exists() {
+        assert!(Instant::now() < deadline, "lain did not quit on q:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(std::fs::read_to_string(dir.join("exit")).expect("exit").trim(), "0");
+    // Terminal restored: back from the alternate screen, cooked mode, echo on.
+    assert_eq!(t.run(&["display", "-p", "-t", "s", "#{alternate_on}"]).trim(), "0");
+    assert!(!t.screen().contains("green light"));
+    let stty = std::fs::read_to_string(dir.join("stty")).expect("stty");
+    assert!(stty.split_whitespace().any(|w| w == "icanon") && stty.split_whitespace().any(|w| w == "echo"), "{stty}");
+    drop(t);
+    w.sim.shutdown().await;
+    TtyRun { first_paint, max_rss_kb }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_in_a_real_terminal_starts_resizes_and_quits() {
+    let r = tty_run(3).await;
+    eprintln!("first paint {:?}, max RSS {} KiB", r.first_paint, r.max_rss_kb);
+}
+
+/// The figures in docs/status.md: 500 pods, release build (`cargo build --release -p lain`,
+/// then LAIN_BIN=target/release/lain cargo test -p lain --test status -- --ignored bench).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run with a release build (LAIN_BIN) and --ignored"]
+async fn bench_500_pods() {
+    let r = tty_run(500).await;
+    eprintln!("500 pods: first paint {:?}, max RSS {} KiB ({:.1} MiB)", r.first_paint, r.max_rss_kb, r.max_rss_kb as f64 / 1024.0);
+    assert!(r.max_rss_kb < 30 * 1024, "max RSS {} KiB", r.max_rss_kb);
+    assert!(r.first_paint < Duration::from_millis(300), "first paint {:?}", r.first_paint);
 }
