@@ -57,10 +57,7 @@ pub async fn run_loop<B: Backend>(
     live: &mut Live,
     mut input: mpsc::Receiver<Event>,
     tick: Duration,
-) -> std::io::Result<()>
-where
-    std::io::Error: From<B::Error>,
-{
+) -> Result<(), B::Error> {
     let mut model = Arc::new(StatusModel::default());
     let mut ui = UiState::new(jiff::Timestamp::now());
     let requests = live.requester();

@@ -158,3 +158,36 @@ async fn ingress_answering_502_fails_the_verdict() {
     assert!(matches!(m.endpoints[0].probe, Probe::Answered { code: 200, .. }));
     env.sim.shutdown().await;
 }
+
+/// The event loop over a TestBackend: models arrive from the live feed, keys arrive by channel
+/// (j, Enter → detail with the crashed container's logs fetched from the API, Esc, resize, q).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_loop_drives_the_dashboard() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let env = env().await;
+    env.sim.add_rule(Rule::image("*:v3", Behavior::CrashLoop { exit_code: 2, run_for: Duration::from_millis(200) }).with_logs(&["panic: no config"]));
+    env.sim.create(deployment("web", 1, "v3")).expect("deployment");
+    let mut live = start(&env, vec![]);
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    let key = |c| Event::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let driver = tokio::spawn(async move {
+        // Let the crash happen and the feed report it, then open the pod.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        tx.send(key(KeyCode::Enter)).await.expect("send");
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        tx.send(Event::Resize(80, 20)).await.expect("send");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tx.send(key(KeyCode::Char('q'))).await.expect("send");
+    });
+    let res = tokio::time::timeout(Duration::from_secs(15), lain_tui::run_loop(&mut term, &mut live, rx, Duration::from_millis(200))).await;
+    driver.await.expect("driver");
+    res.expect("loop ends on q").expect("loop ok");
+    let s = screen(term.backend().buffer());
+    assert!(s.starts_with(" pod dummy-web-"), "the detail view was open: {s}");
+    assert!(s.contains("── web (previous instance) ──") && s.contains("panic: no config"), "{s}");
+    env.sim.shutdown().await;
+}

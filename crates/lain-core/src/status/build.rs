@@ -24,14 +24,16 @@ pub struct Target {
     pub links: Links,
 }
 
-/// The objects of one release, as the watches last saw them.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub pods: Vec<Pod>,
-    pub deployments: Vec<Deployment>,
-    pub statefulsets: Vec<StatefulSet>,
-    pub events: Vec<Event>,
-    pub ingresses: Vec<Ingress>,
+/// The objects of one release, as the watches last saw them (borrowed: the live feed builds
+/// under its lock instead of copying 500 pods per frame).
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    pub pods: &'a [Pod],
+    pub deployments: &'a [Deployment],
+    pub statefulsets: &'a [StatefulSet],
+    /// Events about the release's objects, already in display form (see [`event_line`]).
+    pub events: &'a [EventLine],
+    pub ingresses: &'a [Ingress],
     /// false until every watch delivered its first list.
     pub synced: bool,
     /// When this snapshot was taken (grace periods are measured against it).
@@ -218,12 +220,9 @@ fn pod_row(pod: &Pod, want_tag: Option<&str>, metrics: Option<&HashMap<String, P
 }
 
 /// Events about an object, newest first.
-pub fn events_for(events: &[Event], kind: &str, obj: &str) -> Vec<EventLine> {
-    let mut out: Vec<EventLine> = events
-        .iter()
-        .filter(|e| e.involved_object.kind.as_deref() == Some(kind) && e.involved_object.name.as_deref() == Some(obj))
-        .map(event_line)
-        .collect();
+pub fn events_for(events: &[EventLine], kind: &str, obj: &str) -> Vec<EventLine> {
+    let want = format!("{kind}/{obj}");
+    let mut out: Vec<EventLine> = events.iter().filter(|e| e.object == want).cloned().collect();
     out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
     out
 }
@@ -364,16 +363,16 @@ pub fn log_targets(pods: &[Pod], now: jiff::Timestamp) -> Vec<(String, String, i
 }
 
 /// Builds the model. `now` is not needed: the model holds timestamps, renderers compute ages.
-pub fn build(target: &Target, snap: &Snapshot, extras: &Extras) -> StatusModel {
+pub fn build(target: &Target, snap: &Snapshot<'_>, extras: &Extras) -> StatusModel {
     let release_info = extras.release.as_ref().and_then(|r| r.as_ref().ok()).cloned();
     let release_error = extras.release.as_ref().and_then(|r| r.as_ref().err()).cloned();
-    let workloads = workloads(&snap.deployments, &snap.statefulsets);
+    let workloads = workloads(snap.deployments, snap.statefulsets);
     let expected = target.expected_tag.clone().or_else(|| release_info.as_ref().and_then(|r| r.image_tag.clone()));
 
     // "New" is what each proc's workload asks for now; for pods with no workload (jobs), the
     // expected tag if any.
     let proc_tag: BTreeMap<&str, &str> = workloads.iter().map(|w| (w.proc_.as_str(), w.image_tag.as_str())).collect();
-    let abn = abnormal(&snap.pods, snap.now);
+    let abn = abnormal(snap.pods, snap.now);
     let mut pods: Vec<PodRow> = snap
         .pods
         .iter()
@@ -385,13 +384,14 @@ pub fn build(target: &Target, snap: &Snapshot, extras: &Extras) -> StatusModel {
             pod_row(p, want, extras.metrics.as_ref(), problem)
         })
         .collect();
-    pods.sort_by(|a, b| a.proc_.cmp(&b.proc_).then(a.name.cmp(&b.name)));
+    // Broken pods first: in a 500-pod app they are what the user is looking for.
+    pods.sort_by(|a, b| b.problem.cmp(&a.problem).then(a.proc_.cmp(&b.proc_)).then(a.name.cmp(&b.name)));
 
     let abnormal: Vec<AbnormalContainer> = abn
         .iter()
         .map(|a| {
             let p = &a.problem;
-            let key = container_or_first(&snap.pods, p);
+            let key = container_or_first(snap.pods, p);
             let tail = key.as_ref().and_then(|c| extras.logs.get(&(p.pod.clone(), c.clone())));
             AbnormalContainer {
                 pod: p.pod.clone(),
@@ -405,12 +405,12 @@ pub fn build(target: &Target, snap: &Snapshot, extras: &Extras) -> StatusModel {
                 logs: tail.map(|t| t.current.clone()).unwrap_or_default(),
                 previous_logs: tail.map(|t| t.previous.clone()).unwrap_or_default(),
                 logs_error: tail.and_then(|t| t.error.clone()),
-                events: events_for(&snap.events, "Pod", &p.pod).into_iter().take(8).collect(),
+                events: events_for(snap.events, "Pod", &p.pod).into_iter().take(8).collect(),
             }
         })
         .collect();
 
-    let endpoints: Vec<EndpointRow> = ingress_urls(&snap.ingresses)
+    let endpoints: Vec<EndpointRow> = ingress_urls(snap.ingresses)
         .into_iter()
         .map(|(url, ingress, service, external)| EndpointRow {
             probe: extras.probes.get(&url).cloned().unwrap_or(Probe::Pending),
@@ -424,7 +424,7 @@ pub fn build(target: &Target, snap: &Snapshot, extras: &Extras) -> StatusModel {
     let verdict = if !snap.synced {
         VerdictLine { level: Level::Loading, summary: "loading…".into(), details: vec![] }
     } else {
-        verdict_line(&snap.pods, &snap.deployments, &snap.statefulsets, expected.as_deref(), &endpoints)
+        verdict_line(snap.pods, snap.deployments, snap.statefulsets, expected.as_deref(), &endpoints)
     };
 
     StatusModel {

@@ -1,9 +1,10 @@
 //! A `kubectl describe pod`-like text, built from the pod object and its events (no kubectl run
 //! inside the full-screen dashboard).
 
-use k8s_openapi::api::core::v1::{ContainerState, Event, Pod};
+use k8s_openapi::api::core::v1::{ContainerState, Pod};
 
 use super::build::events_for;
+use super::model::EventLine;
 
 fn state(s: Option<&ContainerState>) -> String {
     let Some(s) = s else { return "unknown".into() };
@@ -21,7 +22,7 @@ fn state(s: Option<&ContainerState>) -> String {
     "unknown".into()
 }
 
-pub fn describe(pod: &Pod, events: &[Event]) -> Vec<String> {
+pub fn describe(pod: &Pod, events: &[EventLine]) -> Vec<String> {
     let mut out = Vec::new();
     let m = &pod.metadata;
     let name = m.name.clone().unwrap_or_default();

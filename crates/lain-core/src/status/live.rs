@@ -34,19 +34,20 @@ pub struct State {
     pub deployments: Store<Deployment>,
     pub statefulsets: Store<StatefulSet>,
     pub ingresses: Store<Ingress>,
-    pub events: Store<Event>,
+    pub events: Store<super::model::EventLine>,
     pub watch_errors: BTreeMap<&'static str, String>,
     pub extras: Extras,
 }
 
 impl State {
-    fn snapshot(&self, now: jiff::Timestamp) -> Snapshot {
+    /// A view of the stores for [`build::build`] (borrowed: no copy of the pods).
+    fn snapshot(&self, now: jiff::Timestamp) -> Snapshot<'_> {
         Snapshot {
-            pods: self.pods.items.values().cloned().collect(),
-            deployments: self.deployments.items.values().cloned().collect(),
-            statefulsets: self.statefulsets.items.values().cloned().collect(),
-            events: self.events.items.values().cloned().collect(),
-            ingresses: self.ingresses.items.values().cloned().collect(),
+            pods: self.pods.items(),
+            deployments: self.deployments.items(),
+            statefulsets: self.statefulsets.items(),
+            events: self.events.items(),
+            ingresses: self.ingresses.items(),
             synced: self.pods.synced && self.deployments.synced && self.statefulsets.synced && self.ingresses.synced,
             now,
         }
@@ -190,18 +191,18 @@ async fn builder(shared: Arc<Shared>, opts: LiveOptions, out: mpsc::UnboundedSen
     let mut last_log_targets = Vec::new();
     // The first model goes out at once (loading screen); later ones are rate-limited.
     loop {
-        let (snap, extras) = {
+        let (model, synced, targets) = {
             let st = shared.lock();
             let mut extras = st.extras.clone();
             extras.warnings.extend(st.watch_errors.values().cloned());
-            (st.snapshot((opts.clock)()), extras)
+            let snap = st.snapshot((opts.clock)());
+            (build::build(&opts.target, &snap, &extras), snap.synced, build::log_targets(snap.pods, snap.now))
         };
-        let model = build::build(&opts.target, &snap, &extras);
 
         // Side effects of what changed: a new image tag means a new helm revision; new URLs
         // are probed at once; new abnormal containers get their logs fetched at once.
         let tags: BTreeSet<(String, String)> = model.workloads.iter().map(|w| (w.name.clone(), w.image_tag.clone())).collect();
-        if snap.synced && tags != last_tags {
+        if synced && tags != last_tags {
             if !last_tags.is_empty() {
                 shared.release_kick.notify_one();
             }
@@ -212,7 +213,6 @@ async fn builder(shared: Arc<Shared>, opts: LiveOptions, out: mpsc::UnboundedSen
             last_urls = urls;
             shared.probe_kick.notify_one();
         }
-        let targets = build::log_targets(&snap.pods, snap.now);
         if targets != last_log_targets {
             last_log_targets = targets;
             shared.logs_kick.notify_one();
@@ -300,7 +300,7 @@ async fn probe_task(shared: Arc<Shared>, prober: Prober, every: Duration) {
     loop {
         let urls: Vec<String> = {
             let st = shared.lock();
-            build::ingress_urls(&st.ingresses.items.values().cloned().collect::<Vec<_>>()).into_iter().map(|u| u.0).collect()
+            build::ingress_urls(st.ingresses.items()).into_iter().map(|u| u.0).collect()
         };
         let results: Vec<(String, super::model::Probe)> = futures::stream::iter(urls.clone())
             .map(|u| {
@@ -355,7 +355,7 @@ async fn logs_task(shared: Arc<Shared>, client: kube::Client, ns: String, lines:
     loop {
         let targets = {
             let st = shared.lock();
-            build::log_targets(&st.pods.items.values().cloned().collect::<Vec<_>>(), clock())
+            build::log_targets(st.pods.items(), clock())
         };
         // Bounded: a whole app crash-looping still costs 20 log requests per round, not 500.
         let mut fresh = HashMap::new();
@@ -410,7 +410,7 @@ async fn request_task(
 pub async fn pod_detail(shared: &Shared, api: &Api<Pod>, pod: &str, lines: i64) -> PodDetail {
     let (obj, events) = {
         let st = shared.lock();
-        (st.pods.items.get(pod).cloned(), st.events.items.values().cloned().collect::<Vec<_>>())
+        (st.pods.get(pod).cloned(), st.events.items().to_vec())
     };
     let Some(obj) = obj else {
         return PodDetail { pod: pod.to_string(), describe: vec![format!("pod {pod} is gone")], logs: vec![] };
@@ -441,14 +441,23 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
     let statefulsets = Api::<StatefulSet>::namespaced(client.clone(), ns).list(&lp).await?.items;
     let ingresses = Api::<Ingress>::namespaced(client.clone(), ns).list(&lp).await?.items;
     let prefix = format!("{}-", opts.target.release);
-    let events: Vec<Event> = Api::<Event>::namespaced(client.clone(), ns)
+    let events: Vec<super::model::EventLine> = Api::<Event>::namespaced(client.clone(), ns)
         .list(&ListParams::default())
         .await?
         .items
-        .into_iter()
-        .filter(|e| e.involved_object.name.as_deref().is_some_and(|n| n.starts_with(&prefix)))
+        .iter()
+        .filter(|e| feeds::event_is_ours(e, &prefix))
+        .map(build::event_line)
         .collect();
-    let snap = Snapshot { pods, deployments, statefulsets, events, ingresses, synced: true, now: (opts.clock)() };
+    let snap = Snapshot {
+        pods: &pods,
+        deployments: &deployments,
+        statefulsets: &statefulsets,
+        events: &events,
+        ingresses: &ingresses,
+        synced: true,
+        now: (opts.clock)(),
+    };
 
     let mut extras = Extras::default();
     if let Some(h) = opts.helm.clone() {
@@ -460,11 +469,11 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
         Err(_) => None,
     };
     let api: Api<Pod> = Api::namespaced(client, ns);
-    for (pod, c, restarts) in build::log_targets(&snap.pods, snap.now).iter().take(20) {
+    for (pod, c, restarts) in build::log_targets(snap.pods, snap.now).iter().take(20) {
         extras.logs.insert((pod.clone(), c.clone()), fetch_tail(&api, pod, c, *restarts, opts.log_lines).await);
     }
     if let Ok(prober) = Prober::new(&opts.resolve, opts.probe_timeout) {
-        let urls = build::ingress_urls(&snap.ingresses);
+        let urls = build::ingress_urls(snap.ingresses);
         let results: Vec<_> = futures::stream::iter(urls)
             .map(|u| {
                 let p = prober.clone();

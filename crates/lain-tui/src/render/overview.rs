@@ -81,6 +81,34 @@ fn workload_lines(m: &StatusModel, f: &mut Frame, a: Rect) {
     f.render_widget(Paragraph::new(lines), a);
 }
 
+/// Pod table columns: (title, width). Widths follow the content; on a narrow terminal the
+/// least useful columns go first (node, CPU, proc, memory, age, tag) so the name and status
+/// always fit.
+fn pod_columns(m: &StatusModel, ui: &UiState, width: u16) -> Vec<(&'static str, u16)> {
+    let w = |it: &mut dyn Iterator<Item = usize>, min: usize, max: usize| it.max().unwrap_or(0).clamp(min, max) as u16;
+    let name = w(&mut m.pods.iter().map(|p| p.name.chars().count()), 4, 63);
+    let mut cols: Vec<(&'static str, u16, u8)> = vec![
+        ("PROC", w(&mut m.pods.iter().map(|p| p.proc_.chars().count()), 4, 16), 3),
+        ("NAME", name, 0),
+        ("STATUS", w(&mut m.pods.iter().map(|p| p.status.chars().count()), 6, 26), 0),
+        ("READY", 5, 0),
+        ("RST", 3, 0),
+        ("AGE", w(&mut m.pods.iter().map(|p| age(ui.now, p.created).len()), 3, 5), 5),
+        ("NODE", w(&mut m.pods.iter().map(|p| p.node.as_deref().map(str::len).unwrap_or(1)), 4, 24), 1),
+        ("TAG", w(&mut m.pods.iter().map(|p| p.image_tag.chars().count() + if p.tag_state == TagState::Old { 6 } else { 0 }), 3, 32), 6),
+        ("CPU", w(&mut m.pods.iter().map(|p| cpu(&p.cpu).len()), 3, 14), 2),
+        ("MEMORY", w(&mut m.pods.iter().map(|p| mem(&p.memory).len()), 6, 16), 4),
+    ];
+    let total = |c: &[(&str, u16, u8)]| c.iter().map(|x| x.1 + 1).sum::<u16>();
+    for order in 1..=6 {
+        if total(&cols) <= width {
+            break;
+        }
+        cols.retain(|c| c.2 != order);
+    }
+    cols.into_iter().map(|(t, w, _)| (t, w)).collect()
+}
+
 fn pods(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
     let rolling = m.pods.iter().any(|p| p.tag_state == TagState::Old);
     let title = format!(" Pods ({}) ", m.pods.len());
@@ -88,6 +116,7 @@ fn pods(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
     let inner_h = a.height.saturating_sub(2) as usize; // top border + header
     // Only the visible rows are built: a 500-pod app costs what a screenful costs.
     let offset = if inner_h == 0 { 0 } else { ui.selected.saturating_sub(inner_h - 1) };
+    let cols = pod_columns(m, ui, a.width);
     let rows: Vec<Row> = m
         .pods
         .iter()
@@ -107,39 +136,34 @@ fn pods(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
                 TagState::New if rolling => green().add_modifier(Modifier::BOLD),
                 _ => Style::new(),
             };
-            let tag = if p.tag_state == TagState::Old { format!("{} (old)", p.image_tag) } else { p.image_tag.clone() };
             let res_st = |r| if near_limit(r) { yellow() } else { Style::new() };
-            let row = Row::new(vec![
-                Cell::from(p.proc_.clone()),
-                Cell::from(p.name.clone()),
-                Cell::from(Span::styled(p.status.clone(), status_st)),
-                Cell::from(format!("{}/{}", p.ready, p.containers)),
-                Cell::from(Span::styled(p.restarts.to_string(), if p.restarts > 0 { yellow() } else { Style::new() })),
-                Cell::from(age(ui.now, p.created)),
-                Cell::from(p.node.clone().unwrap_or_else(|| "-".into())),
-                Cell::from(Span::styled(tag, tag_st)),
-                Cell::from(Span::styled(cpu(&p.cpu), res_st(&p.cpu))),
-                Cell::from(Span::styled(mem(&p.memory), res_st(&p.memory))),
-            ]);
+            let cells: Vec<Cell> = cols
+                .iter()
+                .map(|(t, _)| match *t {
+                    "PROC" => Cell::from(p.proc_.clone()),
+                    "NAME" => Cell::from(p.name.clone()),
+                    "STATUS" => Cell::from(Span::styled(p.status.clone(), status_st)),
+                    "READY" => Cell::from(format!("{}/{}", p.ready, p.containers)),
+                    "RST" => Cell::from(Span::styled(p.restarts.to_string(), if p.restarts > 0 { yellow() } else { Style::new() })),
+                    "AGE" => Cell::from(age(ui.now, p.created)),
+                    "NODE" => Cell::from(p.node.clone().unwrap_or_else(|| "-".into())),
+                    "TAG" => {
+                        let tag = if p.tag_state == TagState::Old { format!("{} (old)", p.image_tag) } else { p.image_tag.clone() };
+                        Cell::from(Span::styled(tag, tag_st))
+                    }
+                    "CPU" => Cell::from(Span::styled(cpu(&p.cpu), res_st(&p.cpu))),
+                    _ => Cell::from(Span::styled(mem(&p.memory), res_st(&p.memory))),
+                })
+                .collect();
+            let row = Row::new(cells);
             if i == ui.selected { row.style(Style::new().add_modifier(Modifier::REVERSED)) } else { row }
         })
         .collect();
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Fill(3),
-        Constraint::Length(17),
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Length(4),
-        Constraint::Fill(1),
-        Constraint::Fill(2),
-        Constraint::Length(10),
-        Constraint::Length(12),
-    ];
-    let header = Row::new(["PROC", "NAME", "STATUS", "READY", "RST", "AGE", "NODE", "TAG", "CPU", "MEMORY"]).style(bold());
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
+    let header = Row::new(cols.iter().map(|(t, _)| *t)).style(bold());
     let mut t = Table::new(rows, widths).header(header).block(block).column_spacing(1);
     if m.pods.is_empty() {
-        t = t.footer(Row::new([Cell::from(""), Cell::from(Span::styled("no pods", dim()))]));
+        t = t.footer(Row::new([Cell::from(Span::styled("no pods", dim()))]));
     }
     f.render_widget(t, a);
 }
