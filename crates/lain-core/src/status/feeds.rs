@@ -228,8 +228,12 @@ pub fn spawn(client: kube::Client, ns: &str, release: &str, shared: Arc<Shared>)
     ]
 }
 
-/// Most events a 500-pod rollout produces are Normal chatter (Scheduled, Pulled, Started):
-/// only this many are kept, newest first.
+/// Only Warning events are watched: a 500-pod rollout produces thousands of Normal ones
+/// (Scheduled, Pulling, Pulled, Created, Started) that say nothing is wrong. The detail view
+/// lists all of one pod's events when it opens.
+pub const WARNINGS: &str = "type=Warning";
+
+/// At most this many are kept, newest first.
 const MAX_EVENTS: usize = 600;
 
 /// Whether an event concerns the release: every object lain creates is named RELEASE-....
@@ -238,8 +242,8 @@ pub fn event_is_ours(e: &Event, prefix: &str) -> bool {
 }
 
 async fn run_events(api: Api<Event>, shared: Arc<Shared>, prefix: String) {
-    // Events carry no labels: watch the namespace's events and keep those about the release.
-    let mut stream = watcher::watcher(api, watcher::Config::default()).default_backoff().boxed();
+    // Events carry no labels: watch the namespace's warnings and keep those about the release.
+    let mut stream = watcher::watcher(api, watcher::Config::default().fields(WARNINGS)).default_backoff().boxed();
     while let Some(ev) = stream.next().await {
         let mut st = shared.lock();
         let changed = match ev {

@@ -102,7 +102,7 @@ impl LiveOptions {
             probe_timeout: Duration::from_secs(5),
             metrics_every: Duration::from_secs(15),
             logs_every: Duration::from_secs(10),
-            min_interval: Duration::from_millis(100),
+            min_interval: Duration::from_millis(50),
             resolve: Vec::new(),
             log_lines: 20,
             detail_log_lines: 2000,
@@ -225,8 +225,11 @@ async fn builder(shared: Arc<Shared>, opts: LiveOptions, out: mpsc::UnboundedSen
                 return;
             }
         }
+        // At most one build per `min_interval`, but no added delay when things are quiet: the
+        // first lists must reach the screen at once.
+        let built = tokio::time::Instant::now();
         shared.dirty.notified().await;
-        tokio::time::sleep(opts.min_interval).await;
+        tokio::time::sleep_until(built + opts.min_interval).await;
     }
 }
 
@@ -385,7 +388,8 @@ async fn request_task(
     mut rx: mpsc::UnboundedReceiver<Request>,
     out: mpsc::UnboundedSender<Update>,
 ) {
-    let api: Api<Pod> = Api::namespaced(client, &ns);
+    let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
+    let events_api: Api<Event> = Api::namespaced(client, &ns);
     let mut detail: Option<String> = None;
     while let Some(r) = rx.recv().await {
         match r {
@@ -395,22 +399,27 @@ async fn request_task(
                 shared.probe_kick.notify_one();
                 shared.logs_kick.notify_one();
                 if let Some(p) = detail.clone() {
-                    let _ = out.send(Update::Detail(Arc::new(pod_detail(&shared, &api, &p, lines).await)));
+                    let _ = out.send(Update::Detail(Arc::new(pod_detail(&shared, &api, &events_api, &p, lines).await)));
                 }
             }
             Request::Detail(p) => {
                 detail = Some(p.clone());
-                let _ = out.send(Update::Detail(Arc::new(pod_detail(&shared, &api, &p, lines).await)));
+                let _ = out.send(Update::Detail(Arc::new(pod_detail(&shared, &api, &events_api, &p, lines).await)));
             }
         }
     }
 }
 
 /// Describe text and full logs (every container; the previous instance too when restarted).
-pub async fn pod_detail(shared: &Shared, api: &Api<Pod>, pod: &str, lines: i64) -> PodDetail {
-    let (obj, events) = {
-        let st = shared.lock();
-        (st.pods.get(pod).cloned(), st.events.items().to_vec())
+pub async fn pod_detail(shared: &Shared, api: &Api<Pod>, events_api: &Api<Event>, pod: &str, lines: i64) -> PodDetail {
+    let obj = shared.lock().pods.get(pod).cloned();
+    // All of this pod's events, Normal ones included (the watch keeps only warnings).
+    let events: Vec<super::model::EventLine> = match events_api
+        .list(&ListParams::default().fields(&format!("involvedObject.name={pod}")))
+        .await
+    {
+        Ok(l) => l.items.iter().map(build::event_line).collect(),
+        Err(_) => shared.lock().events.items().to_vec(),
     };
     let Some(obj) = obj else {
         return PodDetail { pod: pod.to_string(), describe: vec![format!("pod {pod} is gone")], logs: vec![] };
@@ -442,7 +451,7 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
     let ingresses = Api::<Ingress>::namespaced(client.clone(), ns).list(&lp).await?.items;
     let prefix = format!("{}-", opts.target.release);
     let events: Vec<super::model::EventLine> = Api::<Event>::namespaced(client.clone(), ns)
-        .list(&ListParams::default())
+        .list(&ListParams::default().fields(feeds::WARNINGS))
         .await?
         .items
         .iter()

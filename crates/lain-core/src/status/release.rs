@@ -58,9 +58,12 @@ pub fn parse(status_json: &str, values_json: Option<&str>) -> Result<ReleaseInfo
 /// line would tear the screen, so the dashboard shows the command in its footer instead).
 pub fn fetch(helm: &Helm, release: &str, namespace: &str, quiet: bool) -> Result<ReleaseInfo, String> {
     let q = |c: Cmd| if quiet { c.quiet() } else { c };
-    let st = q(status_cmd(helm, release, namespace)).output().map_err(|e| short_error(&e))?;
-    let vals = q(values_cmd(helm, release, namespace)).output().ok();
-    parse(&st.stdout, vals.as_ref().map(|v| v.stdout.as_str()))
+    // Both at once: each helm run is a process start plus API discovery.
+    let values = q(values_cmd(helm, release, namespace));
+    let vals = std::thread::spawn(move || values.output().ok());
+    let st = q(status_cmd(helm, release, namespace)).output().map_err(|e| short_error(&e));
+    let vals = vals.join().ok().flatten();
+    parse(&st?.stdout, vals.as_ref().map(|v| v.stdout.as_str()))
 }
 
 fn short_error(e: &ProcessError) -> String {

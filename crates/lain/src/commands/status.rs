@@ -29,8 +29,9 @@ pub struct Args {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    // Two workers: watches, helm and the prober are I/O-bound; more threads is only memory.
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("cannot start the async runtime")
+    // One thread: watches, helm and the prober are I/O-bound, and every extra thread costs a
+    // malloc arena (memory is the budget with 500 pods: see docs/status.md).
+    tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
