@@ -411,7 +411,7 @@ async fn replay_cluster(w: &World) {
         format!("/apis/apps/v1/namespaces/default/deployments?{sel}"),
         format!("/apis/apps/v1/namespaces/default/statefulsets?{sel}"),
         format!("/apis/networking.k8s.io/v1/namespaces/default/ingresses?{sel}"),
-        "/api/v1/namespaces/default/events?fieldSelector=type%3DWarning".to_string(),
+        "/api/v1/namespaces/default/events".to_string(),
         format!("/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?{sel}"),
     ];
     let mut canned = Vec::new();

@@ -228,10 +228,14 @@ pub fn spawn(client: kube::Client, ns: &str, release: &str, shared: Arc<Shared>)
     ]
 }
 
-/// Only Warning events are watched: a 500-pod rollout produces thousands of Normal ones
-/// (Scheduled, Pulling, Pulled, Created, Started) that say nothing is wrong. The detail view
-/// lists all of one pod's events when it opens.
-pub const WARNINGS: &str = "type=Warning";
+/// The events worth keeping: warnings, and the few Normal ones that say something is off
+/// (a 500-pod rollout makes thousands of Normal ones — Scheduled, Pulling, Pulled, Created,
+/// Started — that say nothing is wrong; they are dropped as they arrive). The detail view lists
+/// all of one pod's events when it opens.
+pub fn event_matters(e: &Event) -> bool {
+    e.type_.as_deref() == Some("Warning")
+        || matches!(e.reason.as_deref(), Some("BackOff" | "Killing" | "Preempting" | "Evicted" | "FailedScheduling" | "Unhealthy"))
+}
 
 /// At most this many are kept, newest first.
 const MAX_EVENTS: usize = 600;
@@ -242,14 +246,15 @@ pub fn event_is_ours(e: &Event, prefix: &str) -> bool {
 }
 
 async fn run_events(api: Api<Event>, shared: Arc<Shared>, prefix: String) {
-    // Events carry no labels: watch the namespace's warnings and keep those about the release.
-    let mut stream = watcher::watcher(api, watcher::Config::default().fields(WARNINGS)).default_backoff().boxed();
+    // Events carry no labels: watch the namespace's events and keep those about the release.
+    // Pages of 100: the namespace's events can be many, and each page is parsed whole.
+    let mut stream = watcher::watcher(api, watcher::Config::default().page_size(100)).default_backoff().boxed();
     while let Some(ev) = stream.next().await {
         let mut st = shared.lock();
         let changed = match ev {
             Ok(ev) => {
                 st.watch_errors.remove("events");
-                let conv = |e: Event| event_is_ours(&e, &prefix).then(|| event_line(&e));
+                let conv = |e: Event| (event_is_ours(&e, &prefix) && event_matters(&e)).then(|| event_line(&e));
                 let changed = st.events.apply_with(ev, |e| e.name_any(), conv);
                 if st.events.len() > MAX_EVENTS + MAX_EVENTS / 4 {
                     st.events.truncate_by(MAX_EVENTS, |e: &EventLine| e.last_seen);

@@ -413,7 +413,7 @@ async fn request_task(
 /// Describe text and full logs (every container; the previous instance too when restarted).
 pub async fn pod_detail(shared: &Shared, api: &Api<Pod>, events_api: &Api<Event>, pod: &str, lines: i64) -> PodDetail {
     let obj = shared.lock().pods.get(pod).cloned();
-    // All of this pod's events, Normal ones included (the watch keeps only warnings).
+    // All of this pod's events, Normal ones included (the watch keeps only those that matter).
     let events: Vec<super::model::EventLine> = match events_api
         .list(&ListParams::default().fields(&format!("involvedObject.name={pod}")))
         .await
@@ -451,11 +451,11 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
     let ingresses = Api::<Ingress>::namespaced(client.clone(), ns).list(&lp).await?.items;
     let prefix = format!("{}-", opts.target.release);
     let events: Vec<super::model::EventLine> = Api::<Event>::namespaced(client.clone(), ns)
-        .list(&ListParams::default().fields(feeds::WARNINGS))
+        .list(&ListParams::default())
         .await?
         .items
         .iter()
-        .filter(|e| feeds::event_is_ours(e, &prefix))
+        .filter(|e| feeds::event_is_ours(e, &prefix) && feeds::event_matters(e))
         .map(build::event_line)
         .collect();
     let snap = Snapshot {
