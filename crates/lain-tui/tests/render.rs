@@ -211,3 +211,18 @@ fn keys_open_the_detail_view_and_come_back() {
     assert_eq!(on_key(&mut ui, key(KeyCode::Char('q')), &m), Action::Quit);
     assert_eq!(on_key(&mut ui, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), &m), Action::Quit);
 }
+
+#[test]
+fn plain_text_has_the_same_content() {
+    let mut m = crash_model();
+    m.links.kibana = Some("https://kibana.example.com/app/discover#/?x".into());
+    let t = lain_core::status::plain::render(&m, now());
+    assert!(t.starts_with("✘ 1 pod failing: dummy-web-5d9c7-fghij CrashLoopBackOff\n"), "{t}");
+    assert!(t.contains("release dummy revision 7 deployed, tag v2, by alice, 4m ago"), "{t}");
+    assert!(t.contains("ABNORMAL dummy-web-5d9c7-fghij container web: CrashLoopBackOff (restarts 4)"), "{t}");
+    assert!(t.contains("  previous container's last lines:\n    | Traceback (most recent call last):"), "{t}");
+    assert!(t.contains("    20s Warning BackOff: Back-off restarting failed container web (x9)"), "{t}");
+    assert!(t.lines().any(|l| l.starts_with("ok") && l.contains("https://dummy.test.example.com/") && l.ends_with("200 12ms")), "{t}");
+    assert!(t.lines().any(|l| l.contains("dummy-web-5d9c7-fghij") && l.contains("CrashLoopBackOff") && l.contains("240Mi/256Mi")), "{t}");
+    assert!(t.ends_with("logs (Kibana): https://kibana.example.com/app/discover#/?x\n"), "{t}");
+}

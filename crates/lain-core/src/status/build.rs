@@ -525,3 +525,7 @@ pub fn verdict_line(
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
+
+#[cfg(test)]
+#[path = "build_tests.rs"]
+mod tests;
