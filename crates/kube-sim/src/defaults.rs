@@ -104,11 +104,10 @@ pub fn on_update(d: &ResourceDef, obj: &mut Value, old: &Value) {
             }
         }
     }
-    if d.kind == "Job" && obj.pointer("/spec/selector").is_none() {
-        if let Some(v) = old.pointer("/spec/selector") {
+    if d.kind == "Job" && obj.pointer("/spec/selector").is_none()
+        && let Some(v) = old.pointer("/spec/selector") {
             obj_at(obj, "spec")["selector"] = v.clone();
         }
-    }
 }
 
 fn default_container(c: &mut Value) {

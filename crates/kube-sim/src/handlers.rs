@@ -65,7 +65,7 @@ fn get(shared: &Shared, t: &Target, name: &str) -> ApiResult<Value> {
 
 pub fn selectors(req: &Req, d: &ResourceDef) -> ApiResult<(LabelSelector, FieldSelector)> {
     let ls = LabelSelector::parse(req.q("labelSelector").unwrap_or("")).map_err(ApiError::bad_request)?;
-    let fs = FieldSelector::parse(req.q("fieldSelector").unwrap_or(""), d.kind).map_err(|m| ApiError::bad_request(m))?;
+    let fs = FieldSelector::parse(req.q("fieldSelector").unwrap_or(""), d.kind).map_err(ApiError::bad_request)?;
     Ok((ls, fs))
 }
 
@@ -170,8 +170,8 @@ fn create(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
     let now = shared.clock.now();
     let ns = ns_of(t);
     let mgr = req.manager();
-    let r = shared.store().create(t.res, &ns, body, now, Some(&mgr), req.dry_run());
-    r
+    
+    shared.store().create(t.res, &ns, body, now, Some(&mgr), req.dry_run())
 }
 
 fn update(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value> {
@@ -180,11 +180,14 @@ fn update(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value
     check_kind(d, &body)?;
     let now = shared.clock.now();
     let mgr = req.manager();
-    let r = shared.store().update(t.res, &ns_of(t), name, body, t.sub.as_deref(), now, Some(&mgr), req.dry_run());
-    r
+    
+    shared.store().update(t.res, &ns_of(t), name, body, t.sub.as_deref(), now, Some(&mgr), req.dry_run())
 }
 
-fn delete_options(req: &Req) -> ApiResult<(Option<Propagation>, Option<i64>, Option<String>, bool)> {
+/// propagation, gracePeriodSeconds, precondition resourceVersion, dry run.
+type DeleteOpts = (Option<Propagation>, Option<i64>, Option<String>, bool);
+
+fn delete_options(req: &Req) -> ApiResult<DeleteOpts> {
     let opts = if req.body.is_empty() { json!({}) } else { decode_body(req)? };
     let policy = req
         .q("propagationPolicy")

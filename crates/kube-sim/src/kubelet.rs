@@ -50,10 +50,11 @@ fn ctx(pod: &Value, c: &Value, is_job: bool) -> ContainerCtx {
 
 fn image_id(image: &str) -> String {
     let h = crate::controllers::template_hash(&json!(image));
-    format!("{image}@sha256:{}", h.repeat(7).get(..64).unwrap_or("0").to_string())
+    format!("{image}@sha256:{}", h.repeat(7).get(..64).unwrap_or("0"))
 }
 
 /// Next status of one container. `prev` is its last reported status.
+#[allow(clippy::too_many_arguments)] // one call site; the inputs are the container's whole context
 fn step_container(
     pod: &Value,
     spec_c: &Value,
@@ -210,7 +211,7 @@ pub fn reconcile(shared: &Shared, store: &mut Store, now: Timestamp) -> PendingL
         let mut spec_node = None;
         let scheduled = pod.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
         if !scheduled {
-            if behaviors.iter().any(|b| *b == Behavior::Pending) {
+            if behaviors.contains(&Behavior::Pending) {
                 let msg = "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.";
                 set_condition(&mut st, "PodScheduled", "False", "Unschedulable", msg, &ts, false);
                 fx.events.push(("Warning", "FailedScheduling", msg.to_string()));

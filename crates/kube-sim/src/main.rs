@@ -1,10 +1,14 @@
-//! `kube-sim --port N --kubeconfig PATH [--time-scale X] [--namespace NS]`: serves until
-//! SIGINT/SIGTERM.
+//! `kube-sim --port N --kubeconfig PATH [--time-scale X] [--namespace NS] [--registry HOST:PORT]`:
+//! serves until SIGINT/SIGTERM.
+//!
+//! `--registry` makes the simulated kubelet "pull" images of that registry for real: a tag the
+//! registry does not have leaves its pods in ImagePullBackOff, as on a real cluster. That is
+//! what makes the demo honest about `lain deploy` without `--build`.
 
 use std::path::PathBuf;
 
 fn usage() -> ! {
-    eprintln!("usage: kube-sim [--port N] [--kubeconfig PATH] [--namespace NS] [--time-scale X] [--log-requests]");
+    eprintln!("usage: kube-sim [--port N] [--kubeconfig PATH] [--namespace NS] [--time-scale X] [--registry HOST:PORT] [--log-requests]");
     std::process::exit(2)
 }
 
@@ -13,6 +17,7 @@ async fn main() {
     let mut opts = kube_sim::Options::default();
     let mut kubeconfig = PathBuf::from("kube-sim.kubeconfig");
     let mut namespace = "default".to_string();
+    let mut registry: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| usage());
@@ -22,6 +27,7 @@ async fn main() {
             "--namespace" => namespace = val(),
             "--time-scale" => opts.time_scale = val().parse().unwrap_or_else(|_| usage()),
             "--log-requests" => opts.log_requests = true,
+            "--registry" => registry = Some(val()),
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -33,6 +39,9 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    if let Some(r) = registry {
+        sim.add_rule(kube_sim::steering::Rule::image_not_in_registry(move |image| image_present(&r, image)));
+    }
     if let Err(e) = sim.write_kubeconfig(&kubeconfig, &namespace) {
         eprintln!("kube-sim: cannot write {}: {e}", kubeconfig.display());
         std::process::exit(1);
@@ -52,4 +61,35 @@ async fn main() {
     }
     sim.shutdown().await;
     eprintln!("kube-sim: stopped");
+}
+
+/// Whether `image` can be pulled: images of other registries are assumed present; for `registry`
+/// a `HEAD /v2/NAME/manifests/TAG` decides (a plain-HTTP registry on a local address, as in the
+/// demo and tests).
+fn image_present(registry: &str, image: &str) -> bool {
+    use std::io::{Read, Write};
+    let Some(rest) = image.strip_prefix(registry).and_then(|r| r.strip_prefix('/')) else {
+        return true;
+    };
+    let (name, reference) = match rest.rsplit_once('@') {
+        Some((n, d)) => (n, d),
+        None => match rest.rsplit_once(':') {
+            Some((n, t)) if !t.contains('/') => (n, t),
+            _ => (rest, "latest"),
+        },
+    };
+    let Ok(addr) = registry.parse::<std::net::SocketAddr>() else { return true };
+    let timeout = std::time::Duration::from_secs(1);
+    let Ok(mut conn) = std::net::TcpStream::connect_timeout(&addr, timeout) else { return false };
+    let _ = conn.set_read_timeout(Some(timeout));
+    let req = format!(
+        "HEAD /v2/{name}/manifests/{reference} HTTP/1.1\r\nHost: {registry}\r\nAccept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json\r\nConnection: close\r\n\r\n"
+    );
+    if conn.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 64];
+    let n = conn.read(&mut buf).unwrap_or(0);
+    let head = String::from_utf8_lossy(&buf[..n]);
+    head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200")
 }

@@ -48,6 +48,8 @@ pub struct Req {
     pub method: Method,
     pub path: String,
     pub query: HashMap<String, String>,
+    /// The undecoded query string (for repeated parameters such as exec's `command`).
+    pub raw_query: String,
     pub content_type: String,
     pub accept: String,
     pub user_agent: String,
@@ -75,7 +77,7 @@ impl Req {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -143,7 +145,8 @@ pub fn stream_response(ct: &str) -> (mpsc::Sender<Bytes>, Response<Body>) {
 async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let query = parse_query(req.uri().query().unwrap_or(""));
+    let raw_query = req.uri().query().unwrap_or("").to_string();
+    let query = parse_query(&raw_query);
     let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (content_type, accept, user_agent) = (header("content-type"), header("accept"), header("user-agent"));
     let is_upgrade = req.headers().contains_key("upgrade");
@@ -156,7 +159,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
         }
     };
     let log = shared.log_requests;
-    let r = Req { method, path, query, content_type, accept, user_agent, body, upgrade };
+    let r = Req { method, path, query, raw_query, content_type, accept, user_agent, body, upgrade };
     let line = if log { Some(format!("{} {} ct={}", r.method, r.path, r.content_type)) } else { None };
     let resp = route(&shared, r).await;
     if let Some(l) = line {

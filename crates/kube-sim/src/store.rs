@@ -382,7 +382,7 @@ impl Store {
         let finalizers_left = obj.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
         let rv = self.next_rv();
         meta_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));
-        if terminating && !finalizers_left && !is_graceful_pod(key, &obj) {
+        if terminating && !finalizers_left && !is_graceful_pod(key, &obj) && def(key.res).kind != "Namespace" {
             self.objects.remove(key);
             self.emit(EventType::Deleted, key, obj.clone(), Some(old));
             return Ok(obj);

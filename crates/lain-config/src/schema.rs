@@ -399,6 +399,11 @@ pub fn validate(root: &Node) -> Vec<Problem> {
         for (name, jn) in jm {
             let jk = join(section, name);
             check_object_name(&mut c, jn, &jk, name, release.as_deref(), what);
+            // Objects are named RELEASE-NAME and pods selected by (release, proc): a job named
+            // like a proc would collide with its Deployment's name and Service selector.
+            if section != "tests" && procs.contains(name) {
+                c.add(jn, &jk, format!("{what} `{name}` has the same name as a proc"), format!("rename the {what}, e.g. {name}-{what}"));
+            }
             let Some(j) = c.map(jn, &jk, "{command: [\"./migrate.sh\"]}") else { continue };
             let known: Vec<&[&str]> = if section == "cronjobs" { vec![CONTAINER_KEYS, CRON_KEYS, JOB_KEYS] } else { vec![CONTAINER_KEYS, extra] };
             c.unknown_keys(j, &jk, &known);
@@ -653,6 +658,13 @@ mod tests {
     fn all_problems_at_once() {
         let p = problems("deployments:\n  web:\n    resources: {limits: {memory: 1gi}}\ningresses:\n  - host: a\n    deployName: nope\n");
         assert_eq!(p.len(), 3, "{p:#?}");
+    }
+
+    #[test]
+    fn job_named_like_a_proc() {
+        let p = one("appname: a\ndeployments:\n  web: {}\njobs:\n  web:\n    command: [x]\n");
+        assert_eq!(p.key, "jobs.web");
+        assert!(p.message.contains("same name as a proc"), "{p}");
     }
 
     #[test]

@@ -3,6 +3,9 @@
 
 use crate::chart::ChartError;
 use crate::config::ConfigError;
+use crate::image::ImageError;
+use crate::helm::HelmError;
+use crate::kube::KubeError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;
 
@@ -18,6 +21,8 @@ pub mod exit {
     pub const ROLLOUT_FAILED: i32 = 4;
     /// Gave up waiting.
     pub const TIMED_OUT: i32 = 5;
+    /// Interrupted by Ctrl-C (the shell convention, 128 + SIGINT).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,12 +35,21 @@ pub enum LainError {
     Chart(#[from] ChartError),
     #[error(transparent)]
     Process(#[from] ProcessError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error(transparent)]
+    Kube(#[from] KubeError),
+    #[error(transparent)]
+    Helm(#[from] HelmError),
     #[error("{message}")]
     BadInput { message: String },
     #[error("{message}")]
     RolloutFailed { message: String },
     #[error("{message}")]
     TimedOut { message: String },
+    /// The user pressed Ctrl-C (after lain let whatever must not be interrupted finish).
+    #[error("{message}")]
+    Interrupted { message: String },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -50,8 +64,19 @@ impl LainError {
             LainError::Config(_) | LainError::Kubeconfig(_) | LainError::Chart(_) | LainError::BadInput { .. } => exit::BAD_INPUT,
             LainError::Process(ProcessError::NotFound { .. }) => exit::BAD_INPUT,
             LainError::Process(_) => exit::TOOL_FAILED,
+            LainError::Image(e) => match e {
+                // The engine or the registry failed: an outside tool or service.
+                ImageError::Docker(_) | ImageError::Registry(_) => exit::TOOL_FAILED,
+                ImageError::Io { .. } => exit::FAILURE,
+                // Spec, tags (dirty tree, not a repo), an existing file, a missing prepare image:
+                // something the user fixes in the repo or the values.
+                _ => exit::BAD_INPUT,
+            },
+            LainError::Kube(k) => k.exit_code(),
+            LainError::Helm(_) => exit::TOOL_FAILED,
             LainError::RolloutFailed { .. } => exit::ROLLOUT_FAILED,
             LainError::TimedOut { .. } => exit::TIMED_OUT,
+            LainError::Interrupted { .. } => exit::INTERRUPTED,
             LainError::Other(_) => exit::FAILURE,
         }
     }

@@ -9,7 +9,8 @@
 //! - [`image`]: Dockerfile rendering, image tags, docker engine, compose
 //! - [`registry`]: the registries' HTTP APIs behind one trait
 //! - [`kube`]: the Kubernetes API (kube-rs)
-//! - [`notify`]: webhooks; [`lint`]: `lain lint`
+//! - [`notify`]: webhooks; [`lint`]: `lain lint`; [`gitlab`]: the GitLab API (`assign-mr`, `wait-mr-approval`)
+//! - [`http`]: the HTTP client those share
 //! - [`ops`]: each command's flow
 
 pub mod chart;
@@ -17,8 +18,10 @@ pub use lain_config as config;
 pub mod context;
 pub mod error;
 pub mod git;
+pub mod gitlab;
 pub mod kubeconfig;
 pub mod helm;
+pub mod http;
 pub mod image;
 pub mod kube;
 pub mod lint;

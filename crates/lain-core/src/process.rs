@@ -55,6 +55,7 @@ pub struct Cmd {
     cwd: Option<PathBuf>,
     stdin: Option<Vec<u8>>,
     quiet: bool,
+    own_group: bool,
 }
 
 /// What a captured command printed.
@@ -75,6 +76,7 @@ impl Cmd {
             cwd: None,
             stdin: None,
             quiet: false,
+            own_group: false,
         }
     }
 
@@ -134,6 +136,14 @@ impl Cmd {
         self
     }
 
+    /// Runs the command in its own process group, so a Ctrl-C typed in the terminal reaches
+    /// lain only. For helm upgrade / rollback: killing helm mid-flight leaves the release in
+    /// `pending-*`, so lain decides what an interrupt means instead.
+    pub fn own_process_group(mut self) -> Self {
+        self.own_group = true;
+        self
+    }
+
     pub fn program(&self) -> String {
         self.program.to_string_lossy().into_owned()
     }
@@ -149,6 +159,11 @@ impl Cmd {
         }
         if let Some(d) = &self.cwd {
             c.current_dir(d);
+        }
+        #[cfg(unix)]
+        if self.own_group {
+            use std::os::unix::process::CommandExt;
+            c.process_group(0);
         }
         c
     }

@@ -163,3 +163,21 @@ fn init_refuses_to_overwrite_and_template_only_keeps_values() {
     assert_eq!(std::fs::read_to_string(&values).unwrap(), "appname: dummy\n# my edits\n");
     assert_ne!(std::fs::read_to_string(&tpl).unwrap(), "# stale\n");
 }
+
+#[test]
+fn null_in_a_cluster_file_removes_a_proc_under_both_helms() {
+    let app = App::new("dummy");
+    let values = app.path().join("chart/values.yaml");
+    let v = std::fs::read_to_string(&values).unwrap().replacen("\ndeployments:\n", "\ndeployments:\n  worker:\n    command: [sleep, \"1000\"]\n", 1);
+    std::fs::write(&values, v).unwrap();
+    for helm in ["helm3", "helm4"] {
+        let (d, _) = app.template(helm, &[]);
+        find(&d, "Deployment", "dummy-worker");
+    }
+    std::fs::write(app.path().join("chart/values-test.yaml"), "deployments:\n  worker: null\n").unwrap();
+    for helm in ["helm3", "helm4"] {
+        let (d, _) = app.template(helm, &[]);
+        assert!(!d.iter().any(|x| x["metadata"]["name"] == "dummy-worker"), "{helm} still renders the worker");
+        find(&d, "Deployment", "dummy-web");
+    }
+}

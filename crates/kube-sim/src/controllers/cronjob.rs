@@ -1,5 +1,12 @@
 //! CronJob → Job. Schedules are standard 5-field cron (with @hourly-style macros), in UTC.
 
+use serde_json::{Value, json};
+
+use super::{controller_ref, get_condition, int, is_terminating, owned_by, record_event};
+use crate::clock::fmt_time;
+use crate::resources::id;
+use crate::store::{Propagation, Store, meta_str, name_of};
+
 /// A parsed cron schedule: the allowed values of each field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -87,6 +94,96 @@ impl Schedule {
     }
 }
 
+fn job_finished(j: &Value) -> Option<bool> {
+    for (t, ok) in [("Complete", true), ("Failed", false)] {
+        if get_condition(j, t).and_then(|c| c.get("status")).and_then(Value::as_str) == Some("True") {
+            return Some(ok);
+        }
+    }
+    None
+}
+
+/// Creates the Job of the most recent scheduled minute not yet run, applies concurrencyPolicy,
+/// keeps the history limits, and reports active / lastScheduleTime / lastSuccessfulTime.
+pub fn reconcile(store: &mut Store, now: jiff::Timestamp) {
+    let cj_res = id("batch", "cronjobs");
+    let job_res = id("batch", "jobs");
+    for cj in store.list_cloned(cj_res, None) {
+        if is_terminating(&cj) {
+            continue;
+        }
+        let ns = meta_str(&cj, "namespace").to_string();
+        let name = name_of(&cj).to_string();
+        let uid = meta_str(&cj, "uid").to_string();
+        let Some(sched) = cj.pointer("/spec/schedule").and_then(Value::as_str).and_then(Schedule::parse) else { continue };
+        let suspended = cj.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false);
+        let last = cj
+            .pointer("/status/lastScheduleTime")
+            .or_else(|| cj.pointer("/metadata/creationTimestamp"))
+            .and_then(Value::as_str)
+            .and_then(crate::clock::parse_time)
+            .unwrap_or(now);
+        let mut st = cj.get("status").cloned().unwrap_or(json!({}));
+        // The latest scheduled minute in (last, now], looking back at most a day.
+        let now_min = now.as_second() / 60;
+        let last_min = last.as_second() / 60;
+        let due = ((now_min - 1440).max(last_min + 1)..=now_min)
+            .rev()
+            .find(|m| jiff::Timestamp::from_second(m * 60).is_ok_and(|t| sched.matches(t)));
+        let jobs = owned_by(store, job_res, &ns, &uid);
+        let active: Vec<&Value> = jobs.iter().filter(|j| job_finished(j).is_none() && !is_terminating(j)).collect();
+        if let (Some(m), false) = (due, suspended) {
+            let at = jiff::Timestamp::from_second(m * 60).unwrap_or(now);
+            let policy = cj.pointer("/spec/concurrencyPolicy").and_then(Value::as_str).unwrap_or("Allow");
+            let skip = policy == "Forbid" && !active.is_empty();
+            if policy == "Replace" {
+                for j in &active {
+                    let _ = store.delete(job_res, &ns, name_of(j), Some(Propagation::Background), None, None, now, false);
+                }
+            }
+            if !skip {
+                let tmpl = cj.pointer("/spec/jobTemplate").cloned().unwrap_or(json!({}));
+                let jname = format!("{name}-{m}");
+                let mut meta = tmpl.get("metadata").cloned().unwrap_or(json!({}));
+                meta["name"] = json!(jname);
+                meta["ownerReferences"] = json!([controller_ref(&cj)]);
+                meta["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"] = json!(fmt_time(at));
+                let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": tmpl.get("spec").cloned().unwrap_or(json!({}))});
+                if store.create(job_res, &ns, job, now, None, false).is_ok() {
+                    record_event(store, now, &cj, "Normal", "SuccessfulCreate", &format!("Created job {jname}"), "cronjob-controller");
+                }
+            }
+            st["lastScheduleTime"] = json!(fmt_time(at));
+        }
+        // History limits.
+        let jobs = owned_by(store, job_res, &ns, &uid);
+        for (ok, limit) in [(true, int(&cj, "/spec/successfulJobsHistoryLimit", 3)), (false, int(&cj, "/spec/failedJobsHistoryLimit", 1))] {
+            let mut done: Vec<&Value> = jobs.iter().filter(|j| job_finished(j) == Some(ok)).collect();
+            done.sort_by_key(|j| meta_str(j, "creationTimestamp").to_string());
+            let excess = done.len().saturating_sub(limit.max(0) as usize);
+            for j in done.iter().take(excess) {
+                let _ = store.delete(job_res, &ns, name_of(j), Some(Propagation::Background), None, None, now, false);
+            }
+        }
+        let jobs = owned_by(store, job_res, &ns, &uid);
+        let active: Vec<Value> = jobs
+            .iter()
+            .filter(|j| job_finished(j).is_none() && !is_terminating(j))
+            .map(|j| json!({"apiVersion": "batch/v1", "kind": "Job", "name": j["metadata"]["name"], "namespace": ns,
+                            "uid": j["metadata"]["uid"], "resourceVersion": j["metadata"]["resourceVersion"]}))
+            .collect();
+        if active.is_empty() {
+            st.as_object_mut().map(|m| m.remove("active"));
+        } else {
+            st["active"] = json!(active);
+        }
+        if let Some(t) = jobs.iter().filter(|j| job_finished(j) == Some(true)).filter_map(|j| j.pointer("/status/completionTime").and_then(Value::as_str)).max() {
+            st["lastSuccessfulTime"] = json!(t);
+        }
+        store.modify(cj_res, &ns, &name, |o| o["status"] = st);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +200,3 @@ mod tests {
         assert!(Schedule::parse("* * *").is_none());
     }
 }
-
-pub fn reconcile(_store: &mut crate::store::Store, _now: jiff::Timestamp) {}

@@ -111,7 +111,7 @@ fn merge_map(t: &mut Map<String, Value>, p: &Map<String, Value>, path: &mut Vec<
 }
 
 /// `$setElementOrder`: listed elements first, in the listed order; the rest keep their order.
-fn reorder(list: &mut Vec<Value>, order: &[Value], key: Option<&str>) {
+fn reorder(list: &mut [Value], order: &[Value], key: Option<&str>) {
     let id = |v: &Value| -> Value {
         match key {
             Some(k) => v.get(k).cloned().unwrap_or(Value::Null),

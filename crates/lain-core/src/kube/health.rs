@@ -209,12 +209,13 @@ fn container_problem(pod: &Pod, cs: &ContainerStatus, init: bool) -> Option<(Pod
         }
         return None;
     }
-    if let Some(r) = state.and_then(|s| s.running.as_ref()) {
-        if !cs.ready && !init {
-            let since = r.started_at.as_ref().map(|t| t.0);
-            let m = if cs.started == Some(false) { "running, startup probe not passed yet" } else { "running, readiness probe not passing" };
-            return Some((mk(ProblemReason::Unready, m.into(), since), false));
-        }
+    if let Some(r) = state.and_then(|s| s.running.as_ref())
+        && !cs.ready
+        && !init
+    {
+        let since = r.started_at.as_ref().map(|t| t.0);
+        let m = if cs.started == Some(false) { "running, startup probe not passed yet" } else { "running, readiness probe not passing" };
+        return Some((mk(ProblemReason::Unready, m.into(), since), false));
     }
     None
 }
@@ -377,6 +378,20 @@ pub fn verdict(pods: &[Pod], deployments: &[Deployment], statefulsets: &[Statefu
             }
         }
     }
+    // Enough Ready pods per workload, counted from the pods themselves: a workload's status
+    // can lag behind its pods (a deleted pod still counted as ready until the controller's next
+    // pass), and green must never be declared on a stale count.
+    for (proc_, desired, name) in workload_sizes(deployments, statefulsets) {
+        let held = tagged_procs.get(&proc_).copied().unwrap_or(false);
+        let ready = pods
+            .iter()
+            .filter(|p| !terminating(p) && label(p, PROC_LABEL) == Some(proc_.as_str()) && pod_ready(p))
+            .filter(|p| !held || expected_tag.is_none_or(|t| pod_has_tag(p, t)))
+            .count();
+        if (ready as i32) < desired && !waiting.iter().any(|w| w.contains(&name)) {
+            waiting.push(format!("{name}: {ready} of {desired} pods ready"));
+        }
+    }
     for (job, pod) in job_pods {
         let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("Pending");
         match phase {
@@ -400,6 +415,22 @@ pub fn verdict(pods: &[Pod], deployments: &[Deployment], statefulsets: &[Statefu
     } else {
         Verdict::Green
     }
+}
+
+/// (proc, desired replicas, "deployment NAME") of every workload.
+fn workload_sizes(deployments: &[Deployment], statefulsets: &[StatefulSet]) -> Vec<(String, i32, String)> {
+    let mut out = Vec::new();
+    for d in deployments {
+        let t = d.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
+        let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+        out.push((template_proc(t, d.metadata.name.as_ref()), desired, format!("deployment {}", d.metadata.name.clone().unwrap_or_default())));
+    }
+    for s in statefulsets {
+        let t = s.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
+        let desired = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+        out.push((template_proc(t, s.metadata.name.as_ref()), desired, format!("statefulset {}", s.metadata.name.clone().unwrap_or_default())));
+    }
+    out
 }
 
 fn rollout_deployment(d: &Deployment, proc_: &str, waiting: &mut Vec<String>, failed: &mut Vec<PodProblem>) {

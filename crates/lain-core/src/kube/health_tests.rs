@@ -200,3 +200,18 @@ fn controller_lag_is_progressing() {
     d.metadata.generation = Some(3);
     assert!(matches!(verdict(&[], &[d], &[], None), Verdict::Progressing { .. }));
 }
+
+#[test]
+fn stale_workload_status_does_not_make_green() {
+    // The controller still says 2 ready, but one pod was just deleted and not yet replaced.
+    let mut gone = pod("dummy-web-2", "web", "deployment", "r/d:v", running_ready("web"));
+    gone.metadata.deletion_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time("2024-01-01T00:05:00Z".parse().unwrap()));
+    let ok = pod("dummy-web-1", "web", "deployment", "r/d:v", running_ready("web"));
+    let deps = vec![deployment("web", "r/d:v", 2, 2, 2, 2)];
+    match verdict(&[ok.clone(), gone], &deps, &[], None) {
+        Verdict::Progressing { waiting_for } => assert!(waiting_for.iter().any(|w| w.contains("1 of 2")), "{waiting_for:?}"),
+        v => panic!("{v:?}"),
+    }
+    let ok2 = pod("dummy-web-3", "web", "deployment", "r/d:v", running_ready("web"));
+    assert_eq!(verdict(&[ok, ok2], &deps, &[], None), Verdict::Green);
+}

@@ -1,5 +1,76 @@
 //! The Kubernetes API, through kube-rs: a client for the current cluster, and the reads and
 //! writes lain's commands need (pods, workloads, secrets, logs, exec, events). Nothing here
 //! parses kubectl output.
+//!
+//! The async work runs on a small tokio runtime made per command ([`runtime`]); the ops that use
+//! it stay synchronous for the binary.
 
+pub mod client;
+pub mod events;
+pub mod exec;
 pub mod health;
+pub mod logs;
+pub mod pods;
+pub mod report;
+pub mod secret_doc;
+pub mod secrets;
+pub mod watch;
+
+pub use client::Kube;
+
+use crate::error::exit;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KubeError {
+    #[error("cannot read the kubeconfig {path}: {reason}\n    fix: check the file (it should come from your SA), or run `lain use CLUSTER` again")]
+    Kubeconfig { path: String, reason: String },
+    #[error("cannot reach the Kubernetes API at {server}: {reason}\n    fix: check your network / VPN and that ~/.kube/kubeconfig-{cluster} is current")]
+    Connect { server: String, cluster: String, reason: String },
+    #[error("{action}: {source}")]
+    Api {
+        action: String,
+        #[source]
+        source: Box<kube::Error>,
+    },
+    #[error("{kind} {name} not found in namespace {namespace}{hint}")]
+    NotFound { kind: String, name: String, namespace: String, hint: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl KubeError {
+    pub fn api(action: impl Into<String>, source: kube::Error) -> Self {
+        KubeError::Api { action: action.into(), source: Box::new(source) }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            KubeError::Kubeconfig { .. } | KubeError::NotFound { .. } => exit::BAD_INPUT,
+            _ => exit::FAILURE,
+        }
+    }
+
+    /// The HTTP status of an API error, if that is what this is.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            KubeError::Api { source, .. } => api_status(source),
+            _ => None,
+        }
+    }
+}
+
+pub fn api_status(e: &kube::Error) -> Option<u16> {
+    match e {
+        kube::Error::Api(s) => Some(s.code),
+        _ => None,
+    }
+}
+
+/// A runtime for one command. Two worker threads: log streams and watches are I/O-bound.
+pub fn runtime() -> Result<tokio::runtime::Runtime, KubeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| KubeError::Other(format!("cannot start the async runtime: {e}")))
+}

@@ -1,0 +1,226 @@
+//! Real kubectl against the simulator.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{eventually, start};
+use kube_sim::{Behavior, Rule};
+use serde_json::Value;
+
+const DEPLOY: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web, tier: front}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: reg.local/web:v1
+        env:
+        - {name: A, value: "1"}
+        - {name: B, value: "2"}
+        ports:
+        - {containerPort: 8080}
+        readinessProbe:
+          httpGet: {path: /, port: 8080}
+          initialDelaySeconds: 3
+      - name: side
+        image: reg.local/side:v1
+"#;
+
+fn containers(d: &Value) -> Vec<Value> {
+    d.pointer("/spec/template/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_apply_patch_label_delete() {
+    let env = start(20.0).await;
+    let f = env.write("deploy.yaml", DEPLOY);
+    let f = f.to_str().expect("utf-8");
+    env.ok("kubectl", &["apply", "-f", f]).await;
+    env.ok("kubectl", &["wait", "--for=condition=Available", "deployment/web", "--timeout=30s"]).await;
+    env.ok("kubectl", &["rollout", "status", "deployment/web", "--timeout=30s"]).await;
+
+    let names = env.ok("kubectl", &["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].status.phase}"]).await;
+    assert_eq!(names.split_whitespace().collect::<Vec<_>>(), vec!["Running", "Running"]);
+    assert_eq!(env.ok("kubectl", &["get", "deploy", "-l", "tier in (front,back),app!=db", "-o", "name"]).await.trim(), "deployment.apps/web");
+    assert_eq!(env.ok("kubectl", &["get", "deploy", "-l", "tier notin (front)", "-o", "name"]).await.trim(), "");
+    let y = env.ok("kubectl", &["get", "deploy", "web", "-o", "yaml"]).await;
+    assert!(y.contains("kind: Deployment") && y.contains("readyReplicas: 2") && y.contains("deployment.kubernetes.io/revision"), "{y}");
+
+    // Client-side apply of a changed manifest: a three-way strategic merge computed by kubectl.
+    let changed = DEPLOY.replace("reg.local/web:v1", "reg.local/web:v2").replace("        - {name: B, value: \"2\"}\n", "");
+    let f2 = env.write("deploy2.yaml", &changed);
+    env.ok("kubectl", &["apply", "-f", f2.to_str().expect("utf-8")]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    let cs = containers(&d);
+    assert_eq!(cs.len(), 2);
+    assert_eq!(cs[0]["image"], "reg.local/web:v2");
+    assert_eq!(cs[0]["env"], serde_json::json!([{"name": "A", "value": "1"}]), "env B removed by the 3-way merge");
+    assert_eq!(d.pointer("/metadata/generation").and_then(Value::as_i64), Some(2));
+
+    // Strategic merge: containers merge by name, env by name.
+    env.ok("kubectl", &["patch", "deploy", "web", "--type=strategic", "-p", r#"{"spec":{"template":{"spec":{"containers":[{"name":"side","env":[{"name":"S","value":"x"}]}]}}}}"#]).await;
+    let cs = containers(&env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment"));
+    assert_eq!(cs.len(), 2, "strategic merge keeps the other container");
+    assert_eq!(cs[1]["env"][0]["name"], "S");
+    assert_eq!(cs[0]["image"], "reg.local/web:v2");
+    // Merge patch replaces lists wholesale.
+    env.ok("kubectl", &["patch", "deploy", "web", "--type=merge", "-p", r#"{"metadata":{"labels":{"tier":null,"patched":"yes"}}}"#]).await;
+    // JSON patch.
+    env.ok("kubectl", &["patch", "deploy", "web", "--type=json", "-p", r#"[{"op":"replace","path":"/spec/replicas","value":3}]"#]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
+    assert_eq!(d.pointer("/metadata/labels/patched").and_then(Value::as_str), Some("yes"));
+    assert!(d.pointer("/metadata/labels/tier").is_none());
+    let err = env.fails("kubectl", &["patch", "deploy", "web", "--type=json", "-p", r#"[{"op":"test","path":"/spec/replicas","value":9}]"#]).await;
+    assert!(err.contains("test"), "{err}");
+
+    env.ok("kubectl", &["rollout", "status", "deployment/web", "--timeout=30s"]).await;
+    let pod = env.ok("kubectl", &["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}"]).await;
+    env.ok("kubectl", &["label", "pod", &pod, "checked=true"]).await;
+    assert_eq!(env.ok("kubectl", &["get", "pods", "-l", "checked", "-o", "name"]).await.trim(), format!("pod/{pod}"));
+    let err = env.fails("kubectl", &["label", "pod", &pod, "checked=false"]).await;
+    assert!(err.contains("already has a value"), "{err}");
+
+    let err = env.fails("kubectl", &["get", "deploy", "nope"]).await;
+    assert!(err.contains(r#"Error from server (NotFound): deployments.apps "nope" not found"#), "{err}");
+
+    env.ok("kubectl", &["delete", "deploy", "web"]).await;
+    assert!(env.sim.get("apps/v1", "deployments", "default", "web").is_none());
+    eventually(Duration::from_secs(10), "pods garbage-collected", || env.sim.list("v1", "pods", Some("default")).is_empty().then_some(())).await;
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_apply_and_conflicts() {
+    let env = start(20.0).await;
+    let f = env.write("d.yaml", DEPLOY);
+    env.ok("kubectl", &["apply", "--server-side", "-f", f.to_str().expect("utf-8")]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("created by apply");
+    let mf = d.pointer("/metadata/managedFields").and_then(Value::as_array).expect("managedFields");
+    assert!(mf.iter().any(|e| e["manager"] == "kubectl" && e["operation"] == "Apply"), "{mf:?}");
+    // Re-apply without the side container: this manager's field is pruned.
+    let smaller = DEPLOY.replace("      - name: side\n        image: reg.local/side:v1\n", "");
+    let f = env.write("d2.yaml", &smaller);
+    env.ok("kubectl", &["apply", "--server-side", "-f", f.to_str().expect("utf-8")]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(containers(&d).len(), 1);
+
+    // A replace with a stale resourceVersion is a 409 Conflict.
+    env.ok("kubectl", &["create", "configmap", "cm", "--from-literal=a=1"]).await;
+    let stale = env.ok("kubectl", &["get", "cm", "cm", "-o", "json"]).await;
+    env.ok("kubectl", &["patch", "cm", "cm", "-p", r#"{"data":{"a":"2"}}"#]).await;
+    let f = env.write("stale.json", &stale);
+    let err = env.fails("kubectl", &["replace", "-f", f.to_str().expect("utf-8")]).await;
+    assert!(err.contains("the object has been modified"), "{err}");
+    let err = env.fails("kubectl", &["create", "configmap", "cm"]).await;
+    assert!(err.contains(r#"configmaps "cm" already exists"#), "{err}");
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_logs_top() {
+    let env = start(20.0).await;
+    env.sim.add_rule(Rule::logs_for_image("reg.local/web:*", &["listening on :8080", "ready"]));
+    let mut watch = env
+        .cmd("kubectl", &["get", "deploy", "-w", "--output-watch-events", "-o", "jsonpath={.type} {.object.metadata.name}{\"\\n\"}", "--request-timeout=20s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl get -w");
+    let stdout = watch.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let done = l.contains("DELETED");
+            lines.push(l);
+            if done {
+                break;
+            }
+        }
+        lines
+    });
+    let f = env.write("deploy.yaml", DEPLOY);
+    env.ok("kubectl", &["apply", "-f", f.to_str().expect("utf-8")]).await;
+    env.ok("kubectl", &["rollout", "status", "deployment/web", "--timeout=30s"]).await;
+
+    let logs = env.ok("kubectl", &["logs", "deploy/web", "-c", "web"]).await;
+    assert_eq!(logs, "listening on :8080\nready\n");
+    let tail = env.ok("kubectl", &["logs", "deploy/web", "-c", "web", "--tail=1"]).await;
+    assert_eq!(tail, "ready\n");
+    let err = env.fails("kubectl", &["logs", "deploy/web", "-c", "web", "--previous"]).await;
+    assert!(err.contains("previous terminated container"), "{err}");
+
+    let top = env.ok("kubectl", &["top", "pod", "-l", "app=web"]).await;
+    assert!(top.contains("CPU(cores)") && top.lines().count() == 3, "{top}");
+
+    env.ok("kubectl", &["delete", "deploy", "web"]).await;
+    let lines = tokio::task::spawn_blocking(move || reader.join().expect("reader")).await.expect("join");
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(lines.first().is_some_and(|l| l.starts_with("ADDED")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("MODIFIED")), "{lines:?}");
+    assert!(lines.last().is_some_and(|l| l.starts_with("DELETED")), "{lines:?}");
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_loop_is_visible_to_kubectl() {
+    let env = start(50.0).await;
+    env.sim.add_rule(Rule::image("reg.local/web:*", Behavior::CrashLoop { exit_code: 2, run_for: Duration::from_secs(1) }).with_logs(&["boom"]));
+    let f = env.write("deploy.yaml", DEPLOY);
+    env.ok("kubectl", &["apply", "-f", f.to_str().expect("utf-8")]).await;
+    let err = env.fails("kubectl", &["wait", "--for=condition=Available", "deployment/web", "--timeout=2s"]).await;
+    assert!(err.contains("timed out"), "{err}");
+    let pod = eventually(Duration::from_secs(20), "a restarted crash-looping pod", || {
+        env.sim.list("v1", "pods", Some("default")).into_iter().find(|p| {
+            p.pointer("/status/containerStatuses/0/restartCount").and_then(Value::as_i64).unwrap_or(0) >= 2
+        })
+    })
+    .await;
+    let name = pod["metadata"]["name"].as_str().expect("name").to_string();
+    let prev = env.ok("kubectl", &["logs", &name, "-c", "web", "--previous"]).await;
+    assert_eq!(prev, "boom\n");
+    let st = &pod["status"]["containerStatuses"][0];
+    assert_eq!(st.pointer("/lastState/terminated/exitCode").and_then(Value::as_i64), Some(2), "{st}");
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_over_websocket() {
+    let env = start(20.0).await;
+    env.ok("kubectl", &["run", "p1", "--image=reg.local/x:v1", "--env=FOO=bar"]).await;
+    env.ok("kubectl", &["wait", "--for=condition=Ready", "pod/p1", "--timeout=20s"]).await;
+    assert_eq!(env.ok("kubectl", &["exec", "p1", "--", "printenv", "FOO"]).await, "bar\n");
+    let mut c = env.cmd("kubectl", &["exec", "-i", "p1", "--", "cat"]);
+    c.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = c.spawn().expect("kubectl exec -i");
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(b"through stdin\n").expect("write");
+        child.wait_with_output().expect("output")
+    })
+    .await
+    .expect("join");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "through stdin\n");
+    env.sim.set_exec_responder(|r| kube_sim::ExecResponse {
+        stdout: format!("ran {:?} in {}/{}\n", r.command, r.pod, r.container).into_bytes(),
+        stderr: b"warn\n".to_vec(),
+        exit_code: 3,
+    });
+    let out = env.run("kubectl", &["exec", "p1", "--", "migrate", "--up"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran [\"migrate\", \"--up\"] in p1/p1\n");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("warn\n"));
+    env.sim.shutdown().await;
+}

@@ -1,0 +1,83 @@
+//! `lain wait`, and the green-light wait every changing command ends with: watch the release
+//! until every pod is Running and Ready (on the expected tag), fail fast with a report when a
+//! pod is broken for good, give up with a report at the timeout.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::context::Ctx;
+use crate::error::LainError;
+use crate::kube::Kube;
+use crate::kube::pods::ReleaseObjects;
+use crate::kube::report::{all_problems, describe};
+use crate::kube::watch::{Extra, WaitOutcome, WaitSpec, wait};
+use crate::output;
+
+use super::release::{Target, block_on};
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The release is green.
+#[derive(Debug, Clone)]
+pub struct Green {
+    pub at: SystemTime,
+    pub took: Duration,
+    /// Pods of long-running procs that are up.
+    pub pods: usize,
+}
+
+fn running_pods(o: &ReleaseObjects) -> usize {
+    o.pods
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none() && crate::kube::pods::is_ready(p))
+        .filter(|p| matches!(p.metadata.labels.as_ref().and_then(|l| l.get(crate::kube::health::KIND_LABEL)).map(String::as_str), Some("deployment" | "statefulset")))
+        .count()
+}
+
+/// Waits for the green light. Errors: [`LainError::RolloutFailed`] (exit 4) with the report,
+/// [`LainError::TimedOut`] (exit 5), [`LainError::Interrupted`] on Ctrl-C.
+pub async fn green(kube: &Kube, release: &str, expected_tag: Option<&str>, timeout: Duration, extra: Option<Extra<'_>>) -> Result<Green, LainError> {
+    let start = Instant::now();
+    let spec = WaitSpec { release: release.to_string(), expected_tag: expected_tag.map(str::to_string), timeout, progress: true, extra };
+    let outcome = tokio::select! {
+        r = wait(kube, spec) => r?,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(LainError::Interrupted { message: format!("stopped waiting for {release} (Ctrl-C); nothing was undone: check it with `lain status` or `lain wait`") });
+        }
+    };
+    match outcome {
+        WaitOutcome::Green { at, objects } => Ok(Green { at, took: start.elapsed(), pods: running_pods(&objects) }),
+        WaitOutcome::Failed { problems, .. } => {
+            let report = describe(kube, &problems).await;
+            Err(LainError::RolloutFailed { message: format!("{release} is not healthy; what went wrong:\n{}", report.trim_end()) })
+        }
+        WaitOutcome::TimedOut { waiting_for, objects } => {
+            let problems = all_problems(&objects);
+            let mut msg = format!("timed out after {}s waiting for {release} to be green", timeout.as_secs());
+            msg.push_str("\n  still waiting for:");
+            for w in &waiting_for {
+                msg.push_str(&format!("\n    {w}"));
+            }
+            if !problems.is_empty() {
+                msg.push_str("\n  problems seen:\n");
+                msg.push_str(describe(kube, &problems).await.trim_end());
+            }
+            msg.push_str("\n  fix: see `lain status` and `lain logs`; wait longer with --timeout");
+            Err(LainError::TimedOut { message: msg })
+        }
+    }
+}
+
+pub struct WaitOptions {
+    pub timeout: Duration,
+}
+
+/// `lain wait`: every container of the app Running and Ready.
+pub fn run(ctx: &Ctx, opts: &WaitOptions) -> Result<Green, LainError> {
+    let t = Target::load(ctx, &[])?;
+    block_on(async {
+        let kube = t.connect(ctx).await?;
+        let g = green(&kube, &t.release, None, opts.timeout, None).await?;
+        output::success(&format!("{} is green: {} pod{} Running and Ready", t.release, g.pods, if g.pods == 1 { "" } else { "s" }));
+        Ok(g)
+    })?
+}

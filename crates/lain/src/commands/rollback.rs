@@ -1,0 +1,23 @@
+use std::time::Duration;
+
+use anyhow::Result;
+use lain_core::ops::announce;
+use lain_core::context::Ctx;
+use lain_core::ops::release::parse_duration;
+use lain_core::ops::rollback::{self, RollbackOptions};
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "One step back only. env and secret are not rolled back.\nTo go further back: `git checkout` the version you want, then `lain deploy`.")]
+pub struct Args {
+    #[arg(long, value_parser = parse_duration, default_value = "300s")]
+    pub timeout: Duration,
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
+    let app = ctx.load_app(&[])?;
+    let o = rollback::run(ctx, &RollbackOptions { timeout: a.timeout, no_wait: a.no_wait })?;
+    announce::release(ctx, &app, announce::Kind::Rollback, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
+    Ok(())
+}

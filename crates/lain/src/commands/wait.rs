@@ -1,0 +1,18 @@
+use std::time::Duration;
+
+use anyhow::Result;
+use lain_core::context::Ctx;
+use lain_core::ops::release::parse_duration;
+use lain_core::ops::wait::{self, WaitOptions};
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Exit codes: 0 green, 4 a pod is broken (crash loop, image pull...), 5 timed out (the message names what is not ready).")]
+pub struct Args {
+    #[arg(long, value_parser = parse_duration, default_value = "300s")]
+    pub timeout: Duration,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
+    wait::run(ctx, &WaitOptions { timeout: a.timeout })?;
+    Ok(())
+}
