@@ -159,27 +159,19 @@ pub fn pod_status_word(pod: &Pod) -> String {
         return r.clone();
     }
     for cs in st.init_container_statuses.iter().flatten() {
-        if let Some(w) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()) {
-            if let Some(r) = w.reason.as_deref().filter(|r| *r != "PodInitializing") {
-                return format!("Init:{r}");
-            }
+        if let Some(r) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref()).filter(|r| *r != "PodInitializing") {
+            return format!("Init:{r}");
         }
-        if let Some(t) = cs.state.as_ref().and_then(|s| s.terminated.as_ref()) {
-            if t.exit_code != 0 {
-                return format!("Init:{}", t.reason.clone().unwrap_or_else(|| "Error".into()));
-            }
+        if let Some(t) = cs.state.as_ref().and_then(|s| s.terminated.as_ref()).filter(|t| t.exit_code != 0) {
+            return format!("Init:{}", t.reason.clone().unwrap_or_else(|| "Error".into()));
         }
     }
     for cs in st.container_statuses.iter().flatten() {
-        if let Some(w) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()) {
-            if let Some(r) = &w.reason {
-                return r.clone();
-            }
+        if let Some(r) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_ref()) {
+            return r.clone();
         }
-        if let Some(t) = cs.state.as_ref().and_then(|s| s.terminated.as_ref()) {
-            if let Some(r) = &t.reason {
-                return r.clone();
-            }
+        if let Some(r) = cs.state.as_ref().and_then(|s| s.terminated.as_ref()).and_then(|t| t.reason.as_ref()) {
+            return r.clone();
         }
     }
     st.phase.clone().unwrap_or_else(|| "Unknown".into())
@@ -223,7 +215,7 @@ fn pod_row(pod: &Pod, want_tag: Option<&str>, metrics: Option<&HashMap<String, P
 pub fn events_for(events: &[EventLine], kind: &str, obj: &str) -> Vec<EventLine> {
     let want = format!("{kind}/{obj}");
     let mut out: Vec<EventLine> = events.iter().filter(|e| e.object == want).cloned().collect();
-    out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    out.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     out
 }
 
@@ -262,7 +254,7 @@ pub fn ingress_urls(ingresses: &[Ingress]) -> Vec<(String, String, Option<String
             || label(&ing.metadata, "lain.io/external") == "true";
         for rule in spec.rules.iter().flatten() {
             let Some(host) = &rule.host else { continue };
-            let scheme = if tls_hosts.iter().any(|h| *h == host) { "https" } else { "http" };
+            let scheme = if tls_hosts.contains(&host) { "https" } else { "http" };
             let paths: Vec<_> = rule.http.as_ref().map(|h| h.paths.clone()).unwrap_or_default();
             if paths.is_empty() {
                 out.push((format!("{scheme}://{host}/"), iname.clone(), None, external));

@@ -338,10 +338,10 @@ pub async fn fetch_tail(api: &Api<Pod>, pod: &str, container: &str, restarts: i3
         Ok(s) => t.current = s.lines().map(str::to_string).collect(),
         Err(e) => t.error = Some(short_kube_error(&e)),
     }
-    if restarts > 0 {
-        if let Ok(s) = api.logs(pod, &lp(true)).await {
-            t.previous = s.lines().map(str::to_string).collect();
-        }
+    if restarts > 0
+        && let Ok(s) = api.logs(pod, &lp(true)).await
+    {
+        t.previous = s.lines().map(str::to_string).collect();
     }
     t
 }

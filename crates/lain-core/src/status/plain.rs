@@ -186,10 +186,8 @@ pub fn render(m: &StatusModel, now: Timestamp) -> String {
                 out.push_str(&format!("    | {l}\n"));
             }
         }
-        if let Some(e) = &a.logs_error {
-            if a.previous_logs.is_empty() {
-                out.push_str(&format!("  no logs: {e}\n"));
-            }
+        if let Some(e) = a.logs_error.as_ref().filter(|_| a.previous_logs.is_empty()) {
+            out.push_str(&format!("  no logs: {e}\n"));
         }
         if !a.events.is_empty() {
             out.push_str("  events:\n");

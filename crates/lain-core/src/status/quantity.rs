@@ -12,7 +12,8 @@ pub fn mem_bytes(q: &str) -> Option<u64> {
 }
 
 pub fn fmt_cpu(m: u64) -> String {
-    if m >= 10_000 { format!("{}", m / 1000) } else if m >= 1000 && m % 1000 == 0 { format!("{}", m / 1000) } else { format!("{m}m") }
+    // Whole cores print as cores; from 10 cores up the millicores are noise.
+    if m >= 10_000 || (m >= 1000 && m.is_multiple_of(1000)) { format!("{}", m / 1000) } else { format!("{m}m") }
 }
 
 pub fn fmt_mem(b: u64) -> String {

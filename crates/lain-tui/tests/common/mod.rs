@@ -202,11 +202,9 @@ pub fn style_in_line(buf: &ratatui::buffer::Buffer, line: &str, needle: &str) ->
     let a = buf.area;
     for y in 0..a.height {
         let text: String = (0..a.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
-        if text.contains(line) {
-            if let Some(i) = text.find(needle) {
-                let col = text[..i].chars().count() as u16;
-                return Some(buf[(col, y)].style());
-            }
+        if let Some(i) = text.contains(line).then(|| text.find(needle)).flatten() {
+            let col = text[..i].chars().count() as u16;
+            return Some(buf[(col, y)].style());
         }
     }
     None
