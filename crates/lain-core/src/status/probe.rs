@@ -48,6 +48,11 @@ impl Prober {
         for (host, addr) in overrides {
             b = b.resolve(host, *addr);
         }
+        if !overrides.is_empty() {
+            // "Connect to this address" means directly: a proxy from HTTP(S)_PROXY would resolve
+            // the host itself and ignore the override.
+            b = b.no_proxy();
+        }
         let client = b.build().map_err(|e| ProbeError::Client(e.to_string()))?;
         Ok(Prober { client, timeout })
     }
