@@ -71,7 +71,6 @@ fn dashboard(ctx: &Ctx, app: &AppConfig, req: &StatusRequest) -> Result<()> {
 /// otherwise (CI has `lain wait` for that). `expected_tag`: the tag just deployed, so pods
 /// still on the old tag show as old and the verdict waits for them.
 // Called by deploy / rollback / restart once they are wired in.
-#[allow(dead_code)]
 pub fn open_dashboard(ctx: &Ctx, app: &AppConfig, expected_tag: Option<&str>) -> Result<()> {
     if !output::interactive() {
         return Ok(());
