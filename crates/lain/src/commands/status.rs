@@ -70,7 +70,6 @@ fn dashboard(ctx: &Ctx, app: &AppConfig, req: &StatusRequest) -> Result<()> {
 /// Opens the dashboard after deploy / rollback / restart, when on a terminal; does nothing
 /// otherwise (CI has `lain wait` for that). `expected_tag`: the tag just deployed, so pods
 /// still on the old tag show as old and the verdict waits for them.
-// Called by deploy / rollback / restart once they are wired in.
 pub fn open_dashboard(ctx: &Ctx, app: &AppConfig, expected_tag: Option<&str>) -> Result<()> {
     if !output::interactive() {
         return Ok(());
