@@ -49,15 +49,17 @@ pub async fn run(shared: Arc<Shared>, tick: Duration) {
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
-        pass(&shared);
-        shared.passes.send_modify(|n| *n += 1);
+        let seq = shared.pass_started.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let quiet = pass(&shared);
+        shared.passes.send_replace(crate::PassDone { seq, quiet });
     }
 }
 
-/// One pass of every controller.
-pub fn pass(shared: &Shared) {
+/// One pass of every controller; true when it changed nothing.
+pub fn pass(shared: &Shared) -> bool {
     let now = shared.clock.now();
     let mut store = shared.store();
+    let rv_before = store.rv;
     namespaces(&mut store, now);
     deployment::reconcile(&mut store, now);
     replicaset::reconcile(&mut store, now);
@@ -66,8 +68,10 @@ pub fn pass(shared: &Shared) {
     job::reconcile(&mut store, now);
     let logs = crate::kubelet::reconcile(shared, &mut store, now);
     gc::reconcile(&mut store, now);
+    let quiet = store.rv == rv_before && logs.is_empty();
     drop(store);
     crate::kubelet::flush_logs(shared, logs);
+    quiet
 }
 
 /// The ServiceAccount controller's `default` account in each namespace.
@@ -148,6 +152,10 @@ pub fn get_condition<'a>(obj: &'a Value, typ: &str) -> Option<&'a Value> {
     obj.pointer("/status/conditions")?.as_array()?.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(typ))
 }
 
+/// Simulated seconds before an identical event is counted again (the scheduler's retry back-off
+/// and the default probe period are both 10 s).
+const EVENT_REPEAT_SECS: f64 = 10.0;
+
 /// Records a core/v1 Event about an object, aggregating repeats into `count`.
 pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &str, reason: &str, message: &str, component: &str) {
     let ev_res = id("", "events");
@@ -161,7 +169,13 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
         e.pointer("/involvedObject/uid").and_then(Value::as_str) == Some(uid.as_str())
             && e.get("reason").and_then(Value::as_str) == Some(reason)
             && e.get("message").and_then(Value::as_str) == Some(message)
-    }).map(|e| crate::store::name_of(e).to_string());
+    });
+    // A condition that persists (unschedulable, failing probe) is reported again on every
+    // retry or probe, which the real components do every few seconds, not on every pass.
+    if existing.and_then(|e| e.get("lastTimestamp")).and_then(Value::as_str).is_some_and(|t| crate::clock::secs_since(now, t) < EVENT_REPEAT_SECS) {
+        return;
+    }
+    let existing = existing.map(|e| crate::store::name_of(e).to_string());
     if let Some(en) = existing {
         store.modify(ev_res, &ns, &en, |e| {
             let c = e.get("count").and_then(Value::as_i64).unwrap_or(1);
