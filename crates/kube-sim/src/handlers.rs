@@ -13,7 +13,7 @@ use crate::selectors::{FieldSelector, LabelSelector};
 use crate::server::{Body, Req, Target, error_response, json_response};
 use crate::status::{ApiError, ApiResult, success_status};
 use crate::store::{Propagation, meta_str, name_of};
-use crate::{Shared, exec, logs, watch};
+use crate::{Shared, exec, logs, render, watch};
 
 pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Body> {
     let d = def(t.res);
@@ -25,10 +25,11 @@ pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Bod
     }
     match (&req.method, t.name.as_deref(), t.sub.as_deref()) {
         (&Method::GET, None, None) if req.flag("watch") => watch::serve(shared.clone(), &req, &t),
-        (&Method::GET, None, None) => reply(list(shared, &req, &t)),
+        (&Method::GET, None, None) => reply(list(shared, &req, &t).and_then(|l| render::list(shared, &req, d, l))),
+        (&Method::GET, Some(name), None) => reply(get(shared, &t, name).and_then(|o| render::object(shared, &req, d, o))),
         (&Method::POST, None, None) => reply_code(create(shared, &req, &t), 201),
         (&Method::DELETE, None, None) => reply(delete_collection(shared, &req, &t)),
-        (&Method::GET, Some(name), None | Some("status")) => reply(get(shared, &t, name)),
+        (&Method::GET, Some(name), Some("status")) => reply(get(shared, &t, name)),
         (&Method::GET, Some(name), Some("log")) if d.kind == "Pod" => logs::serve(shared.clone(), &req, &t, name).await,
         (&Method::GET | &Method::POST, Some(name), Some("exec")) if d.kind == "Pod" => exec::serve(shared.clone(), req, &t, name).await,
         (&Method::GET, Some(name), Some("scale")) if d.has_sub("scale") => reply(get(shared, &t, name).map(|o| to_scale(d, &o))),

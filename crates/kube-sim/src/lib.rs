@@ -10,15 +10,18 @@ mod exec;
 mod handlers;
 pub mod kubelet;
 mod logs;
+pub mod negotiate;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
+mod render;
 pub mod resources;
 pub mod selectors;
 mod server;
 pub mod status;
 pub mod steering;
 pub mod store;
+pub mod table;
 mod watch;
 
 use std::net::SocketAddr;

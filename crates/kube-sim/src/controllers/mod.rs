@@ -184,7 +184,9 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
         });
         return;
     }
-    let suffix = format!("{:x}", now.as_nanosecond() as u64 & 0xffff_ffff_ffff);
+    // The recorder names events NAME.<nanoseconds in hex>; several events of one pass share a
+    // timestamp here, so the low bits come from the store's generator to keep names unique.
+    let suffix = format!("{:x}", (now.as_nanosecond() as u64 & 0xffff_ffff_0000_0000) | (store.rand() & 0xffff_ffff));
     let ev = json!({
         "metadata": {"name": format!("{name}.{suffix}"), "namespace": ns},
         "involvedObject": {"kind": obj["kind"], "namespace": ns, "name": name, "uid": uid,
