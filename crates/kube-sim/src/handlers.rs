@@ -7,6 +7,7 @@ use base64::Engine;
 use hyper::{Method, Response};
 use serde_json::{Value, json};
 
+use crate::fieldmanager::{self, Manager};
 use crate::patch;
 use crate::resources::{ResourceDef, def};
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -288,7 +289,7 @@ fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(V
 
 fn apply(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value, bool)> {
     let d = def(t.res);
-    let Some(mgr) = req.q("fieldManager").map(String::from) else {
+    let Some(mgr_name) = req.q("fieldManager").map(String::from) else {
         return Err(ApiError::bad_request("PatchType is ApplyPatchType, but fieldManager is not specified"));
     };
     let applied: Value = serde_saphyr::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
@@ -299,6 +300,9 @@ fn apply(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value
     if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
         return Err(ApiError::bad_request("apiVersion and kind must be set in an applied configuration"));
     }
+    if applied.pointer("/metadata/managedFields").is_some_and(|m| !m.is_null()) {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
     let body_name = name_of(&applied);
     if !body_name.is_empty() && body_name != name {
         return Err(ApiError::bad_request(format!("the name of the object ({body_name}) does not match the name on the URL ({name})")));
@@ -306,52 +310,35 @@ fn apply(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value
     let ns = ns_of(t);
     let now = shared.clock.now();
     let dry = req.dry_run();
+    let sub = t.sub.as_deref();
     let clean = patch::apply::strip_server_fields(&applied);
-    let fields = patch::apply::fields_v1(&clean);
-    let mut store = shared.store();
-    let current = store.get(t.res, &ns, name).cloned();
-    let (mut result, created) = match current {
-        None => {
-            let mut obj = clean.clone();
-            obj["metadata"]["name"] = json!(name);
-            let o = store.create(t.res, &ns, obj, now, None, dry)?;
-            (o, true)
-        }
-        Some(live) => {
-            let uid = meta_str(&live, "uid").to_string();
-            let prev = store.applied.get(&(uid, mgr.clone())).cloned();
-            let merged = patch::apply::apply(&live, prev.as_ref(), &clean).map_err(patch_error)?;
-            let o = store.update(t.res, &ns, name, merged, t.sub.as_deref(), now, None, dry)?;
-            (o, false)
-        }
+    let mgr = Manager {
+        name: mgr_name,
+        operation: "Apply".into(),
+        api_version: d.api_version(),
+        subresource: sub.map(String::from),
+        time: Some(crate::clock::fmt_time(now)),
+        set: fieldmanager::applied_set(&clean, sub, d.has_status()),
     };
-    if dry {
-        return Ok((result, created));
-    }
-    let uid = meta_str(&result, "uid").to_string();
-    store.applied.insert((uid, mgr.clone()), clean);
-    // Record the Apply entry; this is a metadata-only write, so it bumps the version once more
-    // only when the entry changed.
-    let mut with_mf = result.clone();
-    crate::store::set_managed_fields(&mut with_mf, &mgr, "Apply", &d.api_version(), now, t.sub.as_deref(), Some(fields));
-    if strip_mf_time(&with_mf) != strip_mf_time(&result) {
-        let name = name.to_string();
-        let mf = with_mf["metadata"]["managedFields"].clone();
-        if let Some(o) = store.modify(t.res, &ns, &name, |o| o["metadata"]["managedFields"] = mf) {
-            result = o;
+    let mut store = shared.store();
+    let Some(live) = store.get(t.res, &ns, name).cloned() else {
+        if sub.is_some() {
+            return Err(ApiError::not_found(d, name));
         }
-    }
-    Ok((result, created))
-}
-
-fn strip_mf_time(v: &Value) -> Value {
-    let mut v = v.pointer("/metadata/managedFields").cloned().unwrap_or(Value::Null);
-    if let Some(a) = v.as_array_mut() {
-        for e in a {
-            e.as_object_mut().map(|m| m.remove("time"));
-        }
-    }
-    v
+        let mut obj = clean;
+        obj["metadata"]["name"] = json!(name);
+        fieldmanager::encode(&mut obj, &[mgr]);
+        return Ok((store.create(t.res, &ns, obj, now, None, dry)?, true));
+    };
+    let managers = fieldmanager::decode(&live);
+    let last = managers.iter().find(|m| m.key() == mgr.key()).map(|m| m.set.clone()).unwrap_or_default();
+    let mut merged = patch::strategic::apply(&live, &clean).map_err(patch_error)?;
+    let mut owners: Vec<Manager> = managers.iter().filter(|m| m.key() != mgr.key()).cloned().collect();
+    owners.push(mgr.clone());
+    fieldmanager::prune(&mut merged, &last, &owners);
+    let managers = fieldmanager::apply_ownership(&live, &merged, managers, mgr, req.flag("force"), d.has_status())?;
+    fieldmanager::encode(&mut merged, &managers);
+    Ok((store.update(t.res, &ns, name, merged, sub, now, None, dry)?, false))
 }
 
 fn to_scale(d: &ResourceDef, o: &Value) -> Value {
@@ -405,6 +392,6 @@ fn scale(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value>
     let mut obj = current.clone();
     obj["spec"]["replicas"] = json!(replicas);
     let mgr = req.manager();
-    let out = store.update(t.res, &ns, name, obj, None, now, Some(&mgr), req.dry_run())?;
+    let out = store.update(t.res, &ns, name, obj, Some("scale"), now, Some(&mgr), req.dry_run())?;
     Ok(to_scale(d, &out))
 }

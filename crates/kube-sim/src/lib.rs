@@ -7,6 +7,7 @@ pub mod controllers;
 pub mod defaults;
 pub mod discovery;
 mod exec;
+pub mod fieldmanager;
 mod handlers;
 pub mod kubelet;
 mod logs;

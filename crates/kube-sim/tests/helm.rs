@@ -119,3 +119,27 @@ async fn helm3_interrupted_upgrade_is_pending() {
 async fn helm4_interrupted_upgrade_is_pending() {
     interrupted_upgrade("helm4").await;
 }
+
+/// helm 4 applies server-side without forcing: a replica count changed by `kubectl scale`
+/// makes the next upgrade fail with the apiserver's conflict, as on a real cluster, until
+/// `--force-conflicts`. helm 3 (client-side patches) just overwrites it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helm4_upgrade_conflicts_with_a_scaled_deployment() {
+    let env = start(20.0).await;
+    let chart = fixture_chart();
+    let chart = chart.to_str().expect("utf-8 path");
+    env.ok("helm4", &["install", "r1", chart]).await;
+    env.ok("kubectl", &["scale", "deploy/r1-web", "--replicas=5"]).await;
+    let err = env.fails("helm4", &["upgrade", "r1", chart, "--set", "replicas=3"]).await;
+    assert!(err.contains("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"), "{err}");
+    env.ok("helm4", &["upgrade", "r1", chart, "--set", "replicas=3", "--force-conflicts"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "r1-web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
+
+    env.ok("helm3", &["install", "r3", chart]).await;
+    env.ok("kubectl", &["scale", "deploy/r3-web", "--replicas=5"]).await;
+    env.ok("helm3", &["upgrade", "r3", chart, "--set", "replicas=3"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "r3-web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
+    env.sim.shutdown().await;
+}

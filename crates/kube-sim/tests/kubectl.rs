@@ -116,6 +116,45 @@ async fn server_side_apply_and_conflicts() {
     let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
     assert_eq!(containers(&d).len(), 1);
 
+    // Another manager applying a different value for a field kubectl owns: 409 Conflict, which
+    // kubectl reports with its own advice.
+    let other = smaller.replace("replicas: 2", "replicas: 3").replace("reg.local/web:v1", "reg.local/web:v2");
+    let f_other = env.write("other.yaml", &other);
+    let f_other = f_other.to_str().expect("utf-8");
+    let err = env.fails("kubectl", &["apply", "--server-side", "--field-manager=deployer", "-f", f_other]).await;
+    assert!(err.contains("Apply failed with 2 conflicts: conflicts with \"kubectl\":"), "{err}");
+    assert!(err.contains("- .spec.replicas") && err.contains("- .spec.template.spec.containers[name=\"web\"].image"), "{err}");
+    assert!(err.contains("--force-conflicts"), "kubectl recognised the conflict: {err}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(2), "a conflicting apply changes nothing");
+    // The same values are no conflict: the field becomes shared.
+    let f_same = env.write("same.yaml", &smaller);
+    env.ok("kubectl", &["apply", "--server-side", "--field-manager=auditor", "-f", f_same.to_str().expect("utf-8")]).await;
+    // Forcing takes the fields over.
+    env.ok("kubectl", &["apply", "--server-side", "--field-manager=deployer", "--force-conflicts", "-f", f_other]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
+    let owners = |d: &Value, path: &str| -> Vec<String> {
+        d.pointer("/metadata/managedFields").and_then(Value::as_array).into_iter().flatten()
+            .filter(|e| e.pointer(path).is_some())
+            .map(|e| format!("{}/{}", e["manager"].as_str().unwrap_or(""), e["operation"].as_str().unwrap_or("")))
+            .collect()
+    };
+    assert_eq!(owners(&d, "/fieldsV1/f:spec/f:replicas"), ["deployer/Apply"], "{d}");
+    // kubectl's config still lists replicas: re-applying it now conflicts with the new owner.
+    let err = env.fails("kubectl", &["apply", "--server-side", "-f", f.to_str().expect("utf-8")]).await;
+    assert!(err.contains("Apply failed with 2 conflicts: conflicts with \"deployer\":"), "{err}");
+    // An update (scale) takes fields without conflict, recorded with its subresource.
+    env.ok("kubectl", &["scale", "deploy/web", "--replicas=4"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(owners(&d, "/fieldsV1/f:spec/f:replicas"), ["kubectl/Update"], "{d}");
+    let err = env.fails("kubectl", &["apply", "--server-side", "--field-manager=deployer", "-f", f_other]).await;
+    assert!(err.contains("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"), "{err}");
+    // A label set by `kubectl label` is owned by that update.
+    env.ok("kubectl", &["label", "deploy/web", "team=a"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(owners(&d, "/fieldsV1/f:metadata/f:labels/f:team"), ["kubectl-label/Update"], "{d}");
+
     // A replace with a stale resourceVersion is a 409 Conflict.
     env.ok("kubectl", &["create", "configmap", "cm", "--from-literal=a=1"]).await;
     let stale = env.ok("kubectl", &["get", "cm", "cm", "-o", "json"]).await;
