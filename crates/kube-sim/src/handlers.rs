@@ -14,7 +14,7 @@ use crate::selectors::{FieldSelector, LabelSelector};
 use crate::server::{Body, Req, Target, error_response, json_response};
 use crate::status::{ApiError, ApiResult, success_status};
 use crate::store::{Propagation, meta_str, name_of};
-use crate::{Shared, exec, logs, render, watch};
+use crate::{Shared, exec, logs, render, validation, watch};
 
 pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Body> {
     let d = def(t.res);
@@ -28,22 +28,44 @@ pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Bod
         (&Method::GET, None, None) if req.flag("watch") => watch::serve(shared.clone(), &req, &t),
         (&Method::GET, None, None) => reply(list(shared, &req, &t).and_then(|l| render::list(shared, &req, d, l))),
         (&Method::GET, Some(name), None) => reply(get(shared, &t, name).and_then(|o| render::object(shared, &req, d, o))),
-        (&Method::POST, None, None) => reply_code(create(shared, &req, &t), 201),
+        (&Method::POST, None, None) => {
+            let mut w = Vec::new();
+            let r = create(shared, &req, &t, &mut w);
+            warned(reply_code(r, 201), &w)
+        }
         (&Method::DELETE, None, None) => reply(delete_collection(shared, &req, &t)),
         (&Method::GET, Some(name), Some("status")) => reply(get(shared, &t, name)),
         (&Method::GET, Some(name), Some("log")) if d.kind == "Pod" => logs::serve(shared.clone(), &req, &t, name).await,
         (&Method::GET | &Method::POST, Some(name), Some("exec")) if d.kind == "Pod" => exec::serve(shared.clone(), req, &t, name).await,
         (&Method::GET, Some(name), Some("scale")) if d.has_sub("scale") => reply(get(shared, &t, name).map(|o| to_scale(d, &o))),
-        (&Method::PUT, Some(name), None | Some("status")) => reply(update(shared, &req, &t, name)),
+        (&Method::PUT, Some(name), None | Some("status")) => {
+            let mut w = Vec::new();
+            let r = update(shared, &req, &t, name, &mut w);
+            warned(reply(r), &w)
+        }
         (&Method::PUT | &Method::PATCH, Some(name), Some("scale")) if d.has_sub("scale") => reply(scale(shared, &req, &t, name)),
-        (&Method::PATCH, Some(name), None | Some("status")) => match patch_obj(shared, &req, &t, name) {
-            Ok((v, created)) => json_response(if created { 201 } else { 200 }, &v),
-            Err(e) => error_response(&e),
-        },
+        (&Method::PATCH, Some(name), None | Some("status")) => {
+            let mut w = Vec::new();
+            let resp = match patch_obj(shared, &req, &t, name, &mut w) {
+                Ok((v, created)) => json_response(if created { 201 } else { 200 }, &v),
+                Err(e) => error_response(&e),
+            };
+            warned(resp, &w)
+        }
         (&Method::DELETE, Some(name), None) => reply(delete(shared, &req, &t, name)),
         (_, Some(_), Some(sub)) if !d.has_sub(sub) => error_response(&ApiError::no_route()),
         _ => error_response(&ApiError::method_not_allowed()),
     }
+}
+
+/// Adds `Warning` headers (unknown fields under fieldValidation=Warn).
+fn warned(mut resp: Response<Body>, warnings: &[String]) -> Response<Body> {
+    for w in warnings {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&validation::warning_header(w)) {
+            resp.headers_mut().append("Warning", v);
+        }
+    }
+    resp
 }
 
 fn reply(r: ApiResult<Value>) -> Response<Body> {
@@ -165,10 +187,11 @@ fn check_kind(d: &ResourceDef, body: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-fn create(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
+fn create(shared: &Shared, req: &Req, t: &Target, warnings: &mut Vec<String>) -> ApiResult<Value> {
     let d = def(t.res);
-    let body = decode_body(req)?;
+    let mut body = decode_body(req)?;
     check_kind(d, &body)?;
+    validation::body(d, &mut body, validation::directive(req)?, warnings)?;
     let now = shared.clock.now();
     let ns = ns_of(t);
     let mgr = req.manager();
@@ -176,10 +199,11 @@ fn create(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
     shared.store().create(t.res, &ns, body, now, Some(&mgr), req.dry_run())
 }
 
-fn update(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value> {
+fn update(shared: &Shared, req: &Req, t: &Target, name: &str, warnings: &mut Vec<String>) -> ApiResult<Value> {
     let d = def(t.res);
-    let body = decode_body(req)?;
+    let mut body = decode_body(req)?;
     check_kind(d, &body)?;
+    validation::body(d, &mut body, validation::directive(req)?, warnings)?;
     let now = shared.clock.now();
     let mgr = req.manager();
     
@@ -253,7 +277,7 @@ fn patch_error(e: String) -> ApiError {
 }
 
 /// PATCH: returns the object and whether it was created (server-side apply on a missing object).
-fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value, bool)> {
+fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str, warnings: &mut Vec<String>) -> ApiResult<(Value, bool)> {
     let d = def(t.res);
     let ct = req.content_type.split(';').next().unwrap_or("").trim().to_string();
     let ns = ns_of(t);
@@ -262,6 +286,7 @@ fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(V
     if ct == "application/apply-patch+yaml" {
         return apply(shared, req, t, name);
     }
+    let dir = validation::directive(req)?;
     let patch_doc: Value = serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
     let mut store = shared.store();
     let current = store.get(t.res, &ns, name).cloned().ok_or_else(|| ApiError::not_found(d, name))?;
@@ -282,6 +307,8 @@ fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(V
             ]));
         }
     };
+    let mut patched = patched;
+    validation::patched(d, &mut patched, &patch_doc, ct == "application/strategic-merge-patch+json", dir, warnings)?;
     let mgr = req.manager();
     let out = store.update(t.res, &ns, name, patched, sub, now, Some(&mgr), req.dry_run())?;
     Ok((out, false))
@@ -307,6 +334,8 @@ fn apply(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value
     if !body_name.is_empty() && body_name != name {
         return Err(ApiError::bad_request(format!("the name of the object ({body_name}) does not match the name on the URL ({name})")));
     }
+    validation::directive(req)?;
+    validation::applied(d, &applied)?;
     let ns = ns_of(t);
     let now = shared.clock.now();
     let dry = req.dry_run();

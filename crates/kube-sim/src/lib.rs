@@ -17,12 +17,14 @@ pub mod patch;
 pub mod protobuf;
 mod render;
 pub mod resources;
+pub mod schema;
 pub mod selectors;
 mod server;
 pub mod status;
 pub mod steering;
 pub mod store;
 pub mod table;
+pub mod validation;
 mod watch;
 
 use std::net::SocketAddr;

@@ -143,3 +143,27 @@ async fn helm4_upgrade_conflicts_with_a_scaled_deployment() {
     assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
     env.sim.shutdown().await;
 }
+
+/// A chart with a field the kind does not have: helm 4 applies server-side and fails, as on a
+/// real cluster; helm 3 creates the object (the field dropped) and prints the server's warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_chart_fields_fail_helm4_and_warn_helm3() {
+    let env = start(20.0).await;
+    let chart = env.dir.path().join("badchart");
+    std::fs::create_dir_all(chart.join("templates")).expect("chart dir");
+    std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: bad\nversion: 0.1.0\n").expect("Chart.yaml");
+    std::fs::write(
+        chart.join("templates/deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec:\n      containers:\n      - name: x\n        image: reg.local/x:v1\n        requests: {cpu: 1}\n",
+    )
+    .expect("template");
+    let chart = chart.to_str().expect("utf-8");
+    let err = env.fails("helm4", &["install", "b4", chart]).await;
+    assert!(err.contains(r#"failed to create typed patch object (default/b4; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="x"].requests: field not declared in schema"#), "{err}");
+    let out = env.run("helm3", &["install", "b3", chart]).await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(r#"unknown field "spec.template.spec.containers[0].requests""#), "{out:?}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "b3").expect("helm 3 created it");
+    assert!(d.pointer("/spec/template/spec/containers/0/requests").is_none());
+    env.sim.shutdown().await;
+}

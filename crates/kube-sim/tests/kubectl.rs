@@ -263,3 +263,44 @@ async fn exec_over_websocket() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("warn\n"));
     env.sim.shutdown().await;
 }
+
+/// Unknown fields: kubectl sends fieldValidation=Strict by default (it finds the parameter in
+/// the OpenAPI documents), Warn with --validate=warn, Ignore with --validate=false; server-side
+/// apply rejects them whatever the directive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_fields_follow_field_validation() {
+    let env = start(20.0).await;
+    let bad = DEPLOY.replace("  replicas: 2\n", "  replicas: 2\n  foo: 1\n").replace("        image: reg.local/side:v1\n", "        image: reg.local/side:v1\n        requests: {cpu: 1}\n");
+    let f = env.write("bad.yaml", &bad);
+    let f = f.to_str().expect("utf-8");
+    let err = env.fails("kubectl", &["create", "-f", f]).await;
+    assert!(
+        err.contains(r#"Error from server (BadRequest): error when creating "#)
+            && err.contains(r#"Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo", unknown field "spec.template.spec.containers[1].requests""#),
+        "{err}"
+    );
+    let err = env.fails("kubectl", &["apply", "--server-side", "-f", f]).await;
+    assert!(
+        err.contains("Error from server: failed to create typed patch object (default/web; apps/v1, Kind=Deployment): errors:\n  .spec.foo: field not declared in schema\n  .spec.template.spec.containers[name=\"side\"].requests: field not declared in schema"),
+        "{err}"
+    );
+    assert!(env.sim.get("apps/v1", "deployments", "default", "web").is_none());
+
+    let out = env.run("kubectl", &["apply", "--validate=warn", "-f", f]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Warning: unknown field \"spec.foo\"\nWarning: unknown field \"spec.template.spec.containers[1].requests\""), "{stderr}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("created with the unknown fields dropped");
+    assert!(d.pointer("/spec/foo").is_none() && d.pointer("/spec/template/spec/containers/1/requests").is_none(), "{d}");
+
+    // On an existing object kubectl sends a strategic merge patch: Strict names the patch.
+    let bad2 = bad.replace("reg.local/web:v1", "reg.local/web:v2");
+    let f2 = env.write("bad2.yaml", &bad2);
+    let err = env.fails("kubectl", &["apply", "-f", f2.to_str().expect("utf-8")]).await;
+    assert!(err.contains("The request is invalid: patch: Invalid value: \"map[") && err.contains("strict decoding error: unknown field"), "{err}");
+    let out = env.run("kubectl", &["apply", "--validate=false", "-f", f2.to_str().expect("utf-8")]).await;
+    assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("Warning"), "{out:?}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(containers(&d)[0]["image"], "reg.local/web:v2");
+    env.sim.shutdown().await;
+}

@@ -86,6 +86,14 @@ fn key_token(item: &Value, keys: &[&str]) -> Option<String> {
     Some(format!("k:{}", Value::Object(m)))
 }
 
+/// The token of one item of the list `field` (under `path_names`), None in an atomic list.
+pub fn item_token(path_names: &[String], field: &str, item: &Value) -> Option<String> {
+    if let Some(keys) = list_keys(path_names, field) {
+        return key_token(item, keys);
+    }
+    is_set_list(path_names, field).then(|| format!("v:{item}"))
+}
+
 /// The tokens of the items of a list: keyed, set or None (atomic).
 fn item_tokens(names: &[String], field: &str, items: &[Value]) -> Option<Vec<String>> {
     if let Some(keys) = list_keys(names, field) {
