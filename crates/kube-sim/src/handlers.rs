@@ -18,6 +18,17 @@ use crate::{Shared, exec, logs, render, validation, watch};
 
 pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Body> {
     let d = def(t.res);
+    let resp = dispatch(shared, req, &t).await;
+    if d.kind == "Endpoints" {
+        // Kubernetes 1.33 deprecates v1 Endpoints and says so on every request.
+        return warned(resp, &["v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice".to_string()]);
+    }
+    resp
+}
+
+async fn dispatch(shared: &Arc<Shared>, req: Req, t: &Target) -> Response<Body> {
+    let d = def(t.res);
+    let t = Target { res: t.res, ns: t.ns.clone(), name: t.name.clone(), sub: t.sub.clone() };
     if d.virtual_ {
         return match (req.method.clone(), &t.name) {
             (Method::GET, _) => reply(crate::kubelet::metrics(shared, &t, &req)),

@@ -4,6 +4,7 @@
 
 pub mod cronjob;
 pub mod deployment;
+pub mod endpoints;
 pub mod gc;
 pub mod job;
 pub mod replicaset;
@@ -67,6 +68,7 @@ pub fn pass(shared: &Shared) -> bool {
     cronjob::reconcile(&mut store, now);
     job::reconcile(&mut store, now);
     let logs = crate::kubelet::reconcile(shared, &mut store, now);
+    endpoints::reconcile(&mut store, now);
     gc::reconcile(&mut store, now);
     let quiet = store.rv == rv_before && logs.is_empty();
     drop(store);
@@ -208,8 +210,10 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
 /// A stable short hash of a pod template, spelled with the apiserver's "safe" alphabet, as
 /// `pod-template-hash` / `controller-revision-hash` values look.
 pub fn template_hash(tmpl: &Value) -> String {
+    // Over the keys in sorted order: the same template written by different clients (kubectl
+    // serialises Go structs, a rollback copies a ReplicaSet's) must hash alike.
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in tmpl.to_string().bytes() {
+    for b in canonical(tmpl).to_string().bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x100000001b3);
     }
@@ -221,6 +225,36 @@ pub fn template_hash(tmpl: &Value) -> String {
         x /= ALPHA.len() as u64;
     }
     s
+}
+
+/// Keys sorted, null fields gone (decoding into the Go types makes null and absent the same;
+/// kubectl sends `creationTimestamp: null` in every template it writes).
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().filter(|k| !m[*k].is_null()).collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), canonical(&m[k]))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Whether a ReplicaSet's pod template is the Deployment's, apart from the pod-template-hash
+/// label the controller adds (the real controller's `EqualIgnoreHash`).
+pub fn equal_ignore_hash(rs_template: &Value, template: &Value) -> bool {
+    let strip = |t: &Value| {
+        let mut t = t.clone();
+        if let Some(l) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+            l.remove("pod-template-hash");
+            if l.is_empty() {
+                t["metadata"].as_object_mut().map(|m| m.remove("labels"));
+            }
+        }
+        t
+    };
+    canonical(&strip(rs_template)) == canonical(&strip(template))
 }
 
 /// A Pod built from a pod template, owned by `owner`.
