@@ -126,6 +126,21 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str, accept: &str) -> (
     .expect("http thread")
 }
 
+/// The response headers of a plain HTTP GET.
+pub async fn http_head(addr: std::net::SocketAddr, path: &str) -> String {
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect to the simulator");
+        s.write_all(req.as_bytes()).expect("send request");
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).expect("read response");
+        raw.split_once("\r\n\r\n").map(|(h, _)| h.to_string()).unwrap_or(raw)
+    })
+    .await
+    .expect("http thread")
+}
+
 /// kubectl's table output as (header, rows of cells), cut at the header's column positions
 /// (tabwriter aligns every cell under its header, and cells may be empty or hold spaces).
 pub fn parse_table(out: &str) -> (Vec<String>, Vec<Vec<String>>) {
