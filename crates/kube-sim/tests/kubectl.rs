@@ -302,5 +302,11 @@ async fn unknown_fields_follow_field_validation() {
     assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("Warning"), "{out:?}");
     let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
     assert_eq!(containers(&d)[0]["image"], "reg.local/web:v2");
+
+    // The OpenAPI documents list the same fields the server accepts.
+    let ports = env.ok("kubectl", &["explain", "deployment.spec.template.spec.containers.ports"]).await;
+    assert!(ports.contains("containerPort\t<integer>") && ports.contains("protocol\t<string>"), "{ports}");
+    let err = env.fails("kubectl", &["explain", "deployment.spec.foo"]).await;
+    assert!(err.contains(r#"field "foo" does not exist"#), "{err}");
     env.sim.shutdown().await;
 }

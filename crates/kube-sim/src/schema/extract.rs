@@ -15,7 +15,24 @@ pub enum Node {
     Struct(Vec<(&'static str, Node)>),
     Map(Box<Node>),
     Seq(Box<Node>),
-    Leaf,
+    Leaf(Leaf),
+}
+
+/// The kinds of scalar the OpenAPI documents distinguish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    String,
+    DateTime,
+    Bytes,
+    Int32,
+    Int64,
+    Number,
+    Boolean,
+    IntOrString,
+    /// `Quantity`: a string in the documents, though numbers are accepted.
+    Quantity,
+    /// `RawExtension` and other embedded JSON.
+    Object,
 }
 
 type Slot = Rc<RefCell<Option<Node>>>;
@@ -29,6 +46,8 @@ struct Ex {
     depth: usize,
     /// Inside `Time` / `MicroTime`: strings must parse as timestamps.
     time: bool,
+    /// The newtype being read (`Quantity`, `RawExtension`), which names what `any` is.
+    newtype: Option<&'static str>,
     /// The value a top-level `apiVersion` / `kind` must have (the visitors check them).
     fixed: Option<&'static str>,
     top: Option<(&'static str, &'static str)>,
@@ -36,7 +55,7 @@ struct Ex {
 
 impl Ex {
     fn child(&self, slot: Slot) -> Ex {
-        Ex { slot, depth: self.depth + 1, time: false, fixed: None, top: None }
+        Ex { slot, depth: self.depth + 1, time: false, newtype: None, fixed: None, top: None }
     }
     fn put(&self, n: Node) {
         *self.slot.borrow_mut() = Some(n);
@@ -44,13 +63,13 @@ impl Ex {
 }
 
 fn taken(s: &Slot) -> Node {
-    s.borrow_mut().take().unwrap_or(Node::Leaf)
+    s.borrow_mut().take().unwrap_or(Node::Leaf(Leaf::Object))
 }
 
 macro_rules! leaf {
-    ($($m:ident => $visit:ident($($val:expr)?)),* $(,)?) => {
+    ($($m:ident => $leaf:ident, $visit:ident($($val:expr)?)),* $(,)?) => {
         $(fn $m<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-            self.put(Node::Leaf);
+            self.put(Node::Leaf(Leaf::$leaf));
             v.$visit($($val)?)
         })*
     };
@@ -60,24 +79,38 @@ impl<'de> Deserializer<'de> for Ex {
     type Error = Error;
 
     leaf! {
-        deserialize_bool => visit_bool(false),
-        deserialize_i8 => visit_i64(0), deserialize_i16 => visit_i64(0), deserialize_i32 => visit_i64(0), deserialize_i64 => visit_i64(0),
-        deserialize_u8 => visit_u64(0), deserialize_u16 => visit_u64(0), deserialize_u32 => visit_u64(0), deserialize_u64 => visit_u64(0),
-        deserialize_f32 => visit_f64(0.0), deserialize_f64 => visit_f64(0.0),
-        deserialize_char => visit_char('x'),
-        deserialize_bytes => visit_bytes(&[]), deserialize_byte_buf => visit_bytes(&[]),
-        deserialize_unit => visit_unit(), deserialize_ignored_any => visit_unit(),
-        deserialize_identifier => visit_str(""),
+        deserialize_bool => Boolean, visit_bool(false),
+        deserialize_i8 => Int32, visit_i64(0), deserialize_i16 => Int32, visit_i64(0), deserialize_i32 => Int32, visit_i64(0),
+        deserialize_i64 => Int64, visit_i64(0),
+        deserialize_u8 => Int32, visit_u64(0), deserialize_u16 => Int32, visit_u64(0), deserialize_u32 => Int64, visit_u64(0),
+        deserialize_u64 => Int64, visit_u64(0),
+        deserialize_f32 => Number, visit_f64(0.0), deserialize_f64 => Number, visit_f64(0.0),
+        deserialize_char => String, visit_char('x'),
+        deserialize_bytes => Bytes, visit_bytes(&[]), deserialize_byte_buf => Bytes, visit_bytes(&[]),
+        deserialize_unit => Object, visit_unit(), deserialize_ignored_any => Object, visit_unit(),
+        deserialize_identifier => String, visit_str(""),
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        // IntOrString, Quantity, RawExtension's JSON: opaque leaves that take a string.
-        self.put(Node::Leaf);
+        // Opaque leaves that take a string: a Quantity, a RawExtension's JSON, or (outside a
+        // newtype) an IntOrString.
+        self.put(Node::Leaf(match self.newtype {
+            Some("Quantity") => Leaf::Quantity,
+            Some(_) => Leaf::Object,
+            None => Leaf::IntOrString,
+        }));
         v.visit_str("")
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.put(Node::Leaf);
+        let expecting = format!("{}", &v as &dyn de::Expected);
+        self.put(Node::Leaf(if self.time {
+            Leaf::DateTime
+        } else if expecting.contains("base64") {
+            Leaf::Bytes
+        } else {
+            Leaf::String
+        }));
         match (self.fixed, self.time) {
             (Some(f), _) => v.visit_str(f),
             (None, true) => v.visit_str("2000-01-01T00:00:00.000000Z"),
@@ -91,27 +124,27 @@ impl<'de> Deserializer<'de> for Ex {
 
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         if self.depth > MAX_DEPTH {
-            self.put(Node::Leaf);
+            self.put(Node::Leaf(Leaf::Object));
             return v.visit_none();
         }
         v.visit_some(self)
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, v: V) -> Result<V::Value, Error> {
-        self.put(Node::Leaf);
+        self.put(Node::Leaf(Leaf::Object));
         v.visit_unit()
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, v: V) -> Result<V::Value, Error> {
         let time = matches!(name, "Time" | "MicroTime");
-        v.visit_newtype_struct(Ex { time, ..self })
+        v.visit_newtype_struct(Ex { time, newtype: Some(name), ..self })
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         let child: Slot = Rc::default();
         let more = self.depth <= MAX_DEPTH;
         let r = v.visit_seq(One { ex: more.then(|| self.child(child.clone())) })?;
-        self.put(if more { Node::Seq(Box::new(taken(&child))) } else { Node::Leaf });
+        self.put(if more { Node::Seq(Box::new(taken(&child))) } else { Node::Leaf(Leaf::Object) });
         Ok(r)
     }
 
@@ -127,7 +160,7 @@ impl<'de> Deserializer<'de> for Ex {
         let child: Slot = Rc::default();
         let more = self.depth <= MAX_DEPTH;
         let r = v.visit_map(OneEntry { ex: more.then(|| self.child(child.clone())), key_done: false })?;
-        self.put(if more { Node::Map(Box::new(taken(&child))) } else { Node::Leaf });
+        self.put(if more { Node::Map(Box::new(taken(&child))) } else { Node::Leaf(Leaf::Object) });
         Ok(r)
     }
 
@@ -218,7 +251,7 @@ impl<'de> MapAccess<'de> for Fields<'_> {
 /// The shape of `T`, a top-level kind with this apiVersion and kind.
 pub fn shape<T: for<'de> serde::Deserialize<'de>>(api_version: &'static str, kind: &'static str) -> Result<Node, String> {
     let slot: Slot = Rc::default();
-    let ex = Ex { slot: slot.clone(), depth: 0, time: false, fixed: None, top: Some((api_version, kind)) };
+    let ex = Ex { slot: slot.clone(), depth: 0, time: false, newtype: None, fixed: None, top: Some((api_version, kind)) };
     T::deserialize(ex).map_err(|e| format!("{kind}: {e}"))?;
     Ok(taken(&slot))
 }

@@ -12,7 +12,7 @@ use k8s_openapi::api::{apps, autoscaling, batch, core, discovery, networking, po
 use crate::fieldmanager::fieldset;
 use serde_json::Value;
 
-pub use extract::Node;
+pub use extract::{Leaf, Node};
 
 /// The shape of a kind, `None` for kinds served without a schema (metrics).
 pub fn shape(kind: &str) -> Option<&'static Node> {

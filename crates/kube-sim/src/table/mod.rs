@@ -4,6 +4,7 @@
 //! those with priority > 0 unless `-o wide`. Ages are computed here, with the simulated clock,
 //! like the real server computes them with its own.
 
+mod columns;
 mod docs;
 mod format;
 mod printers;
@@ -58,7 +59,7 @@ impl Include {
 /// The columns the real server prints for a kind; the default convertor (Name, Created At) for
 /// kinds without a printer.
 pub fn columns(kind: &str) -> Vec<Column> {
-    printers::columns(kind).unwrap_or_else(|| {
+    columns::columns(kind).unwrap_or_else(|| {
         vec![NAME, Column { name: "Created At", typ: "date", format: "", description: docs::CREATED, priority: 0 }]
     })
 }
