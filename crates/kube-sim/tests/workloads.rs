@@ -146,6 +146,12 @@ async fn describe_pod_shows_its_events() {
         assert!(events.lines().any(|l| l.split_whitespace().nth(1) == Some(reason)), "{reason} missing from:\n{ok}");
     }
     assert!(!events.contains("bad"), "only this pod's events (field selector on involvedObject): {events}");
+    // Container events name their container, as the kubelet's do; names sort in time order.
+    let (h, rows) = parse_table(&env.ok("kubectl", &["get", "events", "-o", "wide", "--field-selector", "involvedObject.name=ok"]).await);
+    let sub = h.iter().position(|c| c == "SUBOBJECT").expect("SUBOBJECT column");
+    let reason = h.iter().position(|c| c == "REASON").expect("REASON column");
+    let order: Vec<(&str, &str)> = rows.iter().map(|r| (r[reason].as_str(), r[sub].as_str())).collect();
+    assert_eq!(order, [("Scheduled", ""), ("Pulling", "spec.containers{ok}"), ("Pulled", "spec.containers{ok}"), ("Created", "spec.containers{ok}"), ("Started", "spec.containers{ok}")]);
     let bad = env.ok("kubectl", &["describe", "pod", "bad"]).await;
     assert!(bad.contains("Reason:       ImagePullBackOff") || bad.contains("ImagePullBackOff"), "{bad}");
     assert!(bad.contains("Failed to pull image \"reg.local/gone:v9\""), "{bad}");

@@ -160,6 +160,13 @@ const EVENT_REPEAT_SECS: f64 = 10.0;
 
 /// Records a core/v1 Event about an object, aggregating repeats into `count`.
 pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &str, reason: &str, message: &str, component: &str) {
+    record_event_at(store, now, obj, None, typ, reason, message, component);
+}
+
+/// [`record_event`] about a part of the object (`spec.containers{web}`), as the kubelet
+/// reports container events.
+#[allow(clippy::too_many_arguments)]
+pub fn record_event_at(store: &mut Store, now: jiff::Timestamp, obj: &Value, field_path: Option<&str>, typ: &str, reason: &str, message: &str, component: &str) {
     let ev_res = id("", "events");
     let ns = crate::store::meta_str(obj, "namespace").to_string();
     let ns = if ns.is_empty() { "default".to_string() } else { ns };
@@ -169,6 +176,7 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
     // Same object + reason + message: bump the existing event, as the event recorder does.
     let existing = store.list(ev_res, Some(&ns)).into_iter().find(|e| {
         e.pointer("/involvedObject/uid").and_then(Value::as_str) == Some(uid.as_str())
+            && e.pointer("/involvedObject/fieldPath").and_then(Value::as_str) == field_path
             && e.get("reason").and_then(Value::as_str) == Some(reason)
             && e.get("message").and_then(Value::as_str) == Some(message)
     });
@@ -186,9 +194,9 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
         });
         return;
     }
-    // The recorder names events NAME.<nanoseconds in hex>; several events of one pass share a
-    // timestamp here, so the low bits come from the store's generator to keep names unique.
-    let suffix = format!("{:x}", (now.as_nanosecond() as u64 & 0xffff_ffff_0000_0000) | (store.rand() & 0xffff_ffff));
+    // The recorder names events NAME.<nanoseconds in hex>, so names sort in time order; several
+    // events of one pass share a timestamp here, so the low bits count writes instead.
+    let suffix = format!("{:x}", (now.as_nanosecond() as u64 & 0xffff_ffff_0000_0000) | (store.rv & 0xffff_ffff));
     let ev = json!({
         "metadata": {"name": format!("{name}.{suffix}"), "namespace": ns},
         "involvedObject": {"kind": obj["kind"], "namespace": ns, "name": name, "uid": uid,
@@ -204,6 +212,14 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
         "reportingComponent": component,
         "reportingInstance": "",
     });
+    let mut ev = ev;
+    if let Some(p) = field_path {
+        ev["involvedObject"]["fieldPath"] = json!(p);
+    }
+    if component == "kubelet" {
+        ev["source"]["host"] = json!(crate::kubelet::NODE);
+        ev["reportingInstance"] = json!(crate::kubelet::NODE);
+    }
     let _ = store.create(ev_res, &ns, ev, now, None, false);
 }
 
