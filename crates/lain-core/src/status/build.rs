@@ -502,7 +502,21 @@ pub fn verdict_line(
                     details: vec![],
                 }
             } else {
-                let tag = expected_tag.map(|t| format!(" on {t}")).unwrap_or_default();
+                // Say what the pods run, not what was expected: procs pinned by `update-image`
+                // legitimately run another tag than the release's.
+                let mut tags: Vec<&str> = pods
+                    .iter()
+                    .filter(|p| p.metadata.deletion_timestamp.is_none())
+                    .filter_map(|p| p.spec.as_ref()?.containers.first()?.image.as_deref())
+                    .filter_map(crate::kube::health::image_tag)
+                    .collect();
+                tags.sort_unstable();
+                tags.dedup();
+                let tag = match tags.as_slice() {
+                    [one] => format!(" on {one}"),
+                    [] => String::new(),
+                    many => format!(" on {} tags", many.len()),
+                };
                 let eps = if endpoints.is_empty() { String::new() } else { format!(", {} endpoint{} answering", endpoints.len(), if endpoints.len() == 1 { "" } else { "s" }) };
                 VerdictLine {
                     level: Level::Green,
