@@ -1,6 +1,14 @@
 //! Simulated time: real elapsed time times a scale factor, plus whatever a test stepped forward.
 //! Every timestamp the simulator writes (creation, conditions, events) comes from here, so a test
 //! that scales time by 50 sees a 30-second readiness delay pass in 0.6 s.
+//!
+//! Timestamps must look real to clients that compare them with their own clock (kubectl
+//! describe's event ages, dashboards): a time in the host's future prints as `<invalid>`. A
+//! clock that runs faster than the host's can only stay in its past if it starts in the past,
+//! so a scaled clock starts a *head start* behind the host clock (one hour by default, see
+//! [`default_head_start`]) and may run that far ahead before it catches up with the host. Ages
+//! computed by the server itself (Table responses: `kubectl get`'s AGE) use this clock and are
+//! always consistent; ages computed by clients read older by whatever head start is left.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -19,9 +27,29 @@ pub struct Clock {
     anchor: Mutex<Anchor>,
 }
 
+/// How far behind the host clock a clock of this scale starts when the caller does not say:
+/// none at real time (so a sandbox at scale 1 is exact), one hour when time runs faster.
+pub fn default_head_start(scale: f64) -> Duration {
+    if scale > 1.0 { Duration::from_secs(3600) } else { Duration::ZERO }
+}
+
 impl Clock {
     pub fn new(scale: f64) -> Self {
-        Self { anchor: Mutex::new(Anchor { real: Instant::now(), sim: Timestamp::now(), scale }) }
+        Self::with_head_start(scale, default_head_start(scale))
+    }
+
+    /// A clock that starts `head_start` before the host's current time.
+    pub fn with_head_start(scale: f64, head_start: Duration) -> Self {
+        let back = SignedDuration::try_from(head_start).unwrap_or(SignedDuration::ZERO);
+        let now = Timestamp::now();
+        let sim = now.checked_sub(back).unwrap_or(now);
+        Self { anchor: Mutex::new(Anchor { real: Instant::now(), sim, scale }) }
+    }
+
+    /// Simulated minus host time: negative while the simulated clock is behind the host's
+    /// (timestamps it writes then look real to every client).
+    pub fn lead(&self) -> SignedDuration {
+        self.now().duration_since(Timestamp::now())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Anchor> {

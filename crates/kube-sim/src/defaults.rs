@@ -223,7 +223,19 @@ pub fn apply(d: &ResourceDef, obj: &mut Value) {
                 }
             }
         }
-        "Secret" => set_default(obj, "type", json!("Opaque")),
+        "Secret" => {
+            set_default(obj, "type", json!("Opaque"));
+            // stringData is write-only: the server folds it into data (its keys win) and never
+            // stores it.
+            if let Some(Value::Object(sd)) = obj.as_object_mut().and_then(|m| m.remove("stringData")) {
+                use base64::Engine;
+                let data = obj_at(obj, "data");
+                for (k, v) in sd {
+                    let raw = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+                    data[k] = json!(base64::engine::general_purpose::STANDARD.encode(raw));
+                }
+            }
+        }
         "Namespace" => {
             let spec = obj_at(obj, "spec");
             set_default(spec, "finalizers", json!(["kubernetes"]));

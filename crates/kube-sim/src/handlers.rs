@@ -7,16 +7,28 @@ use base64::Engine;
 use hyper::{Method, Response};
 use serde_json::{Value, json};
 
+use crate::fieldmanager::{self, Manager};
 use crate::patch;
 use crate::resources::{ResourceDef, def};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::server::{Body, Req, Target, error_response, json_response};
 use crate::status::{ApiError, ApiResult, success_status};
 use crate::store::{Propagation, meta_str, name_of};
-use crate::{Shared, exec, logs, watch};
+use crate::{Shared, exec, logs, render, validation, watch};
 
 pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Body> {
     let d = def(t.res);
+    let resp = dispatch(shared, req, &t).await;
+    if d.kind == "Endpoints" {
+        // Kubernetes 1.33 deprecates v1 Endpoints and says so on every request.
+        return warned(resp, &["v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice".to_string()]);
+    }
+    resp
+}
+
+async fn dispatch(shared: &Arc<Shared>, req: Req, t: &Target) -> Response<Body> {
+    let d = def(t.res);
+    let t = Target { res: t.res, ns: t.ns.clone(), name: t.name.clone(), sub: t.sub.clone() };
     if d.virtual_ {
         return match (req.method.clone(), &t.name) {
             (Method::GET, _) => reply(crate::kubelet::metrics(shared, &t, &req)),
@@ -25,23 +37,46 @@ pub async fn resource(shared: &Arc<Shared>, req: Req, t: Target) -> Response<Bod
     }
     match (&req.method, t.name.as_deref(), t.sub.as_deref()) {
         (&Method::GET, None, None) if req.flag("watch") => watch::serve(shared.clone(), &req, &t),
-        (&Method::GET, None, None) => reply(list(shared, &req, &t)),
-        (&Method::POST, None, None) => reply_code(create(shared, &req, &t), 201),
+        (&Method::GET, None, None) => reply(list(shared, &req, &t).and_then(|l| render::list(shared, &req, d, l))),
+        (&Method::GET, Some(name), None) => reply(get(shared, &t, name).and_then(|o| render::object(shared, &req, d, o))),
+        (&Method::POST, None, None) => {
+            let mut w = Vec::new();
+            let r = create(shared, &req, &t, &mut w);
+            warned(reply_code(r, 201), &w)
+        }
         (&Method::DELETE, None, None) => reply(delete_collection(shared, &req, &t)),
-        (&Method::GET, Some(name), None | Some("status")) => reply(get(shared, &t, name)),
+        (&Method::GET, Some(name), Some("status")) => reply(get(shared, &t, name)),
         (&Method::GET, Some(name), Some("log")) if d.kind == "Pod" => logs::serve(shared.clone(), &req, &t, name).await,
         (&Method::GET | &Method::POST, Some(name), Some("exec")) if d.kind == "Pod" => exec::serve(shared.clone(), req, &t, name).await,
         (&Method::GET, Some(name), Some("scale")) if d.has_sub("scale") => reply(get(shared, &t, name).map(|o| to_scale(d, &o))),
-        (&Method::PUT, Some(name), None | Some("status")) => reply(update(shared, &req, &t, name)),
+        (&Method::PUT, Some(name), None | Some("status")) => {
+            let mut w = Vec::new();
+            let r = update(shared, &req, &t, name, &mut w);
+            warned(reply(r), &w)
+        }
         (&Method::PUT | &Method::PATCH, Some(name), Some("scale")) if d.has_sub("scale") => reply(scale(shared, &req, &t, name)),
-        (&Method::PATCH, Some(name), None | Some("status")) => match patch_obj(shared, &req, &t, name) {
-            Ok((v, created)) => json_response(if created { 201 } else { 200 }, &v),
-            Err(e) => error_response(&e),
-        },
+        (&Method::PATCH, Some(name), None | Some("status")) => {
+            let mut w = Vec::new();
+            let resp = match patch_obj(shared, &req, &t, name, &mut w) {
+                Ok((v, created)) => json_response(if created { 201 } else { 200 }, &v),
+                Err(e) => error_response(&e),
+            };
+            warned(resp, &w)
+        }
         (&Method::DELETE, Some(name), None) => reply(delete(shared, &req, &t, name)),
         (_, Some(_), Some(sub)) if !d.has_sub(sub) => error_response(&ApiError::no_route()),
         _ => error_response(&ApiError::method_not_allowed()),
     }
+}
+
+/// Adds `Warning` headers (unknown fields under fieldValidation=Warn).
+fn warned(mut resp: Response<Body>, warnings: &[String]) -> Response<Body> {
+    for w in warnings {
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&validation::warning_header(w)) {
+            resp.headers_mut().append("Warning", v);
+        }
+    }
+    resp
 }
 
 fn reply(r: ApiResult<Value>) -> Response<Body> {
@@ -163,10 +198,11 @@ fn check_kind(d: &ResourceDef, body: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-fn create(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
+fn create(shared: &Shared, req: &Req, t: &Target, warnings: &mut Vec<String>) -> ApiResult<Value> {
     let d = def(t.res);
-    let body = decode_body(req)?;
+    let mut body = decode_body(req)?;
     check_kind(d, &body)?;
+    validation::body(d, &mut body, validation::directive(req)?, warnings)?;
     let now = shared.clock.now();
     let ns = ns_of(t);
     let mgr = req.manager();
@@ -174,10 +210,11 @@ fn create(shared: &Shared, req: &Req, t: &Target) -> ApiResult<Value> {
     shared.store().create(t.res, &ns, body, now, Some(&mgr), req.dry_run())
 }
 
-fn update(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value> {
+fn update(shared: &Shared, req: &Req, t: &Target, name: &str, warnings: &mut Vec<String>) -> ApiResult<Value> {
     let d = def(t.res);
-    let body = decode_body(req)?;
+    let mut body = decode_body(req)?;
     check_kind(d, &body)?;
+    validation::body(d, &mut body, validation::directive(req)?, warnings)?;
     let now = shared.clock.now();
     let mgr = req.manager();
     
@@ -251,7 +288,7 @@ fn patch_error(e: String) -> ApiError {
 }
 
 /// PATCH: returns the object and whether it was created (server-side apply on a missing object).
-fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value, bool)> {
+fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str, warnings: &mut Vec<String>) -> ApiResult<(Value, bool)> {
     let d = def(t.res);
     let ct = req.content_type.split(';').next().unwrap_or("").trim().to_string();
     let ns = ns_of(t);
@@ -260,6 +297,7 @@ fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(V
     if ct == "application/apply-patch+yaml" {
         return apply(shared, req, t, name);
     }
+    let dir = validation::directive(req)?;
     let patch_doc: Value = serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
     let mut store = shared.store();
     let current = store.get(t.res, &ns, name).cloned().ok_or_else(|| ApiError::not_found(d, name))?;
@@ -280,6 +318,8 @@ fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(V
             ]));
         }
     };
+    let mut patched = patched;
+    validation::patched(d, &mut patched, &patch_doc, ct == "application/strategic-merge-patch+json", dir, warnings)?;
     let mgr = req.manager();
     let out = store.update(t.res, &ns, name, patched, sub, now, Some(&mgr), req.dry_run())?;
     Ok((out, false))
@@ -287,7 +327,7 @@ fn patch_obj(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(V
 
 fn apply(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value, bool)> {
     let d = def(t.res);
-    let Some(mgr) = req.q("fieldManager").map(String::from) else {
+    let Some(mgr_name) = req.q("fieldManager").map(String::from) else {
         return Err(ApiError::bad_request("PatchType is ApplyPatchType, but fieldManager is not specified"));
     };
     let applied: Value = serde_saphyr::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
@@ -298,59 +338,47 @@ fn apply(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<(Value
     if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
         return Err(ApiError::bad_request("apiVersion and kind must be set in an applied configuration"));
     }
+    if applied.pointer("/metadata/managedFields").is_some_and(|m| !m.is_null()) {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
     let body_name = name_of(&applied);
     if !body_name.is_empty() && body_name != name {
         return Err(ApiError::bad_request(format!("the name of the object ({body_name}) does not match the name on the URL ({name})")));
     }
+    validation::directive(req)?;
+    validation::applied(d, &applied)?;
     let ns = ns_of(t);
     let now = shared.clock.now();
     let dry = req.dry_run();
+    let sub = t.sub.as_deref();
     let clean = patch::apply::strip_server_fields(&applied);
-    let fields = patch::apply::fields_v1(&clean);
-    let mut store = shared.store();
-    let current = store.get(t.res, &ns, name).cloned();
-    let (mut result, created) = match current {
-        None => {
-            let mut obj = clean.clone();
-            obj["metadata"]["name"] = json!(name);
-            let o = store.create(t.res, &ns, obj, now, None, dry)?;
-            (o, true)
-        }
-        Some(live) => {
-            let uid = meta_str(&live, "uid").to_string();
-            let prev = store.applied.get(&(uid, mgr.clone())).cloned();
-            let merged = patch::apply::apply(&live, prev.as_ref(), &clean).map_err(patch_error)?;
-            let o = store.update(t.res, &ns, name, merged, t.sub.as_deref(), now, None, dry)?;
-            (o, false)
-        }
+    let mgr = Manager {
+        name: mgr_name,
+        operation: "Apply".into(),
+        api_version: d.api_version(),
+        subresource: sub.map(String::from),
+        time: Some(crate::clock::fmt_time(now)),
+        set: fieldmanager::applied_set(&clean, sub, d.has_status()),
     };
-    if dry {
-        return Ok((result, created));
-    }
-    let uid = meta_str(&result, "uid").to_string();
-    store.applied.insert((uid, mgr.clone()), clean);
-    // Record the Apply entry; this is a metadata-only write, so it bumps the version once more
-    // only when the entry changed.
-    let mut with_mf = result.clone();
-    crate::store::set_managed_fields(&mut with_mf, &mgr, "Apply", &d.api_version(), now, t.sub.as_deref(), Some(fields));
-    if strip_mf_time(&with_mf) != strip_mf_time(&result) {
-        let name = name.to_string();
-        let mf = with_mf["metadata"]["managedFields"].clone();
-        if let Some(o) = store.modify(t.res, &ns, &name, |o| o["metadata"]["managedFields"] = mf) {
-            result = o;
+    let mut store = shared.store();
+    let Some(live) = store.get(t.res, &ns, name).cloned() else {
+        if sub.is_some() {
+            return Err(ApiError::not_found(d, name));
         }
-    }
-    Ok((result, created))
-}
-
-fn strip_mf_time(v: &Value) -> Value {
-    let mut v = v.pointer("/metadata/managedFields").cloned().unwrap_or(Value::Null);
-    if let Some(a) = v.as_array_mut() {
-        for e in a {
-            e.as_object_mut().map(|m| m.remove("time"));
-        }
-    }
-    v
+        let mut obj = clean;
+        obj["metadata"]["name"] = json!(name);
+        fieldmanager::encode(&mut obj, &[mgr]);
+        return Ok((store.create(t.res, &ns, obj, now, None, dry)?, true));
+    };
+    let managers = fieldmanager::decode(&live);
+    let last = managers.iter().find(|m| m.key() == mgr.key()).map(|m| m.set.clone()).unwrap_or_default();
+    let mut merged = patch::strategic::apply(&live, &clean).map_err(patch_error)?;
+    let mut owners: Vec<Manager> = managers.iter().filter(|m| m.key() != mgr.key()).cloned().collect();
+    owners.push(mgr.clone());
+    fieldmanager::prune(&mut merged, &last, &owners);
+    let managers = fieldmanager::apply_ownership(&live, &merged, managers, mgr, req.flag("force"), d.has_status())?;
+    fieldmanager::encode(&mut merged, &managers);
+    Ok((store.update(t.res, &ns, name, merged, sub, now, None, dry)?, false))
 }
 
 fn to_scale(d: &ResourceDef, o: &Value) -> Value {
@@ -404,6 +432,6 @@ fn scale(shared: &Shared, req: &Req, t: &Target, name: &str) -> ApiResult<Value>
     let mut obj = current.clone();
     obj["spec"]["replicas"] = json!(replicas);
     let mgr = req.manager();
-    let out = store.update(t.res, &ns, name, obj, None, now, Some(&mgr), req.dry_run())?;
+    let out = store.update(t.res, &ns, name, obj, Some("scale"), now, Some(&mgr), req.dry_run())?;
     Ok(to_scale(d, &out))
 }

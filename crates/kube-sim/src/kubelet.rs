@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::Shared;
 use crate::clock::{fmt_time, parse_time};
-use crate::controllers::{is_terminating, record_event, set_condition};
+use crate::controllers::{is_terminating, record_event_at, set_condition};
 use crate::resources::id;
 use crate::server::{Req, Target};
 use crate::status::{ApiError, ApiResult};
@@ -33,8 +33,18 @@ fn backoff(restarts: i64) -> f64 {
 }
 
 struct Effects {
-    events: Vec<(&'static str, &'static str, String)>,
+    /// (type, reason, message, fieldPath of the container it is about).
+    events: Vec<(&'static str, &'static str, String, Option<String>)>,
+    /// The container being stepped: its events carry `spec.containers{NAME}`.
+    container: Option<String>,
     logs: Vec<(String, u32, Vec<String>)>,
+}
+
+impl Effects {
+    fn push(&mut self, (typ, reason, msg): (&'static str, &'static str, String)) {
+        let path = self.container.as_ref().map(|c| format!("spec.containers{{{c}}}"));
+        self.events.push((typ, reason, msg, path));
+    }
 }
 
 fn ctx(pod: &Value, c: &Value, is_job: bool) -> ContainerCtx {
@@ -85,13 +95,13 @@ fn step_container(
         cs["imageID"] = json!(image_id(&image));
         cs["containerID"] = json!(format!("sim://{}", crate::controllers::template_hash(&json!([c.pod, name, restart]))));
         if pulled {
-            fx.events.push(("Normal", "Pulling", format!("Pulling image \"{image}\"")));
-            fx.events.push(("Normal", "Pulled", format!("Successfully pulled image \"{image}\" in 1s (1s including waiting). Image size: 1048576 bytes.")));
+            fx.push(("Normal", "Pulling", format!("Pulling image \"{image}\"")));
+            fx.push(("Normal", "Pulled", format!("Successfully pulled image \"{image}\" in 1s (1s including waiting). Image size: 1048576 bytes.")));
         } else {
-            fx.events.push(("Normal", "Pulled", format!("Container image \"{image}\" already present on machine")));
+            fx.push(("Normal", "Pulled", format!("Container image \"{image}\" already present on machine")));
         }
-        fx.events.push(("Normal", "Created", format!("Created container: {name}")));
-        fx.events.push(("Normal", "Started", format!("Started container {name}")));
+        fx.push(("Normal", "Created", format!("Created container: {name}")));
+        fx.push(("Normal", "Started", format!("Started container {name}")));
         fx.logs.push((name.clone(), restart as u32, start_logs.clone()));
     };
     if state.get("running").is_some() {
@@ -114,7 +124,7 @@ fn step_container(
         let delay = spec_c.pointer("/readinessProbe/initialDelaySeconds").and_then(Value::as_f64).unwrap_or(0.0);
         let ready = !matches!(b, Behavior::NeverReady) && up >= delay;
         if matches!(b, Behavior::NeverReady) && spec_c.get("readinessProbe").is_some() && up >= delay {
-            fx.events.push(("Warning", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string()));
+            fx.push(("Warning", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503".to_string()));
         }
         cs["ready"] = json!(ready);
         return cs;
@@ -130,7 +140,7 @@ fn step_container(
         cs["restartCount"] = json!(restarts + 1);
         cs["state"] = json!({"waiting": {"reason": "CrashLoopBackOff",
             "message": format!("back-off {}s restarting failed container={name} pod={}_{}({})", wait as i64, c.pod, c.namespace, meta_str(pod, "uid"))}});
-        fx.events.push(("Warning", "BackOff", format!("Back-off restarting failed container {name} in pod {}_{}({})", c.pod, c.namespace, meta_str(pod, "uid"))));
+        fx.push(("Warning", "BackOff", format!("Back-off restarting failed container {name} in pod {}_{}({})", c.pod, c.namespace, meta_str(pod, "uid"))));
         return cs;
     }
     match waiting.as_str() {
@@ -144,8 +154,8 @@ fn step_container(
             if let Behavior::ImagePullBackOff { message } = b {
                 if waiting == "ErrImagePull" {
                     cs["state"] = json!({"waiting": {"reason": "ImagePullBackOff", "message": format!("Back-off pulling image \"{image}\": ErrImagePull: {}", pull_message(&image, message))}});
-                    fx.events.push(("Normal", "BackOff", format!("Back-off pulling image \"{image}\"")));
-                    fx.events.push(("Warning", "Failed", "Error: ImagePullBackOff".to_string()));
+                    fx.push(("Normal", "BackOff", format!("Back-off pulling image \"{image}\"")));
+                    fx.push(("Warning", "Failed", "Error: ImagePullBackOff".to_string()));
                 }
             } else {
                 run(&mut cs, restarts, fx, true);
@@ -157,9 +167,9 @@ fn step_container(
             }
             if let Behavior::ImagePullBackOff { message } = b {
                 cs["state"] = json!({"waiting": {"reason": "ErrImagePull", "message": pull_message(&image, message)}});
-                fx.events.push(("Normal", "Pulling", format!("Pulling image \"{image}\"")));
-                fx.events.push(("Warning", "Failed", format!("Failed to pull image \"{image}\": {}", pull_message(&image, message))));
-                fx.events.push(("Warning", "Failed", "Error: ErrImagePull".to_string()));
+                fx.push(("Normal", "Pulling", format!("Pulling image \"{image}\"")));
+                fx.push(("Warning", "Failed", format!("Failed to pull image \"{image}\": {}", pull_message(&image, message))));
+                fx.push(("Warning", "Failed", "Error: ErrImagePull".to_string()));
             } else {
                 run(&mut cs, restarts, fx, true);
             }
@@ -206,7 +216,7 @@ pub fn reconcile(shared: &Shared, store: &mut Store, now: Timestamp) -> PendingL
         let containers: Vec<Value> = pod.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
         let ctxs: Vec<ContainerCtx> = containers.iter().map(|c| ctx(&pod, c, is_job)).collect();
         let behaviors: Vec<Behavior> = ctxs.iter().map(|c| steering.behavior(c)).collect();
-        let mut fx = Effects { events: vec![], logs: vec![] };
+        let mut fx = Effects { events: vec![], logs: vec![], container: None };
         let mut st = pod.get("status").cloned().unwrap_or(json!({"phase": "Pending"}));
         let mut spec_node = None;
         let scheduled = pod.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
@@ -214,7 +224,7 @@ pub fn reconcile(shared: &Shared, store: &mut Store, now: Timestamp) -> PendingL
             if behaviors.contains(&Behavior::Pending) {
                 let msg = "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.";
                 set_condition(&mut st, "PodScheduled", "False", "Unschedulable", msg, &ts, false);
-                fx.events.push(("Warning", "FailedScheduling", msg.to_string()));
+                fx.push(("Warning", "FailedScheduling", msg.to_string()));
                 apply(store, now, &pod, st, None, fx, &mut pending);
                 continue;
             }
@@ -227,7 +237,7 @@ pub fn reconcile(shared: &Shared, store: &mut Store, now: Timestamp) -> PendingL
             st["podIPs"] = json!([{"ip": ip}]);
             st["qosClass"] = json!("BestEffort");
             set_condition(&mut st, "PodScheduled", "True", "", "", &ts, false);
-            fx.events.push(("Normal", "Scheduled", format!("Successfully assigned {ns}/{name} to {NODE}")));
+            fx.push(("Normal", "Scheduled", format!("Successfully assigned {ns}/{name} to {NODE}")));
             for (k, v) in [("PodReadyToStartContainers", "True"), ("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False")] {
                 set_condition(&mut st, k, v, "", "", &ts, false);
             }
@@ -242,7 +252,9 @@ pub fn reconcile(shared: &Shared, store: &mut Store, now: Timestamp) -> PendingL
             if logs.is_empty() {
                 logs.push(format!("[kube-sim] container {} started (image {})", cx.container, cx.image));
             }
+            fx.container = Some(cx.container.clone());
             statuses.push(step_container(&pod_view, c, prev, b, cx, logs, now, &mut fx));
+            fx.container = None;
         }
         if let Some(inits) = pod.pointer("/spec/initContainers").and_then(Value::as_array) {
             let s: Vec<Value> = inits
@@ -310,9 +322,9 @@ fn apply(store: &mut Store, now: Timestamp, pod: &Value, st: Value, node: Option
         }
     });
     let source = updated.unwrap_or_else(|| pod.clone());
-    for (typ, reason, msg) in fx.events {
+    for (typ, reason, msg, path) in fx.events {
         let component = if reason.starts_with("FailedScheduling") || reason == "Scheduled" { "default-scheduler" } else { "kubelet" };
-        record_event(store, now, &source, typ, reason, &msg, component);
+        record_event_at(store, now, &source, path.as_deref(), typ, reason, &msg, component);
     }
     for (container, instance, lines) in fx.logs {
         pending.push(((ns.clone(), name.clone(), container), instance, lines, now));

@@ -7,22 +7,29 @@ pub mod controllers;
 pub mod defaults;
 pub mod discovery;
 mod exec;
+pub mod fieldmanager;
 mod handlers;
 pub mod kubelet;
 mod logs;
+pub mod negotiate;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
+mod render;
 pub mod resources;
+pub mod schema;
 pub mod selectors;
 mod server;
 pub mod status;
 pub mod steering;
 pub mod store;
+pub mod table;
+pub mod validation;
 mod watch;
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -46,21 +53,37 @@ pub struct Options {
     pub controllers: bool,
     /// Log every request to stderr (also enabled by env KUBE_SIM_LOG=1).
     pub log_requests: bool,
+    /// How far behind the host clock simulated time starts; `None` picks
+    /// [`clock::default_head_start`] for `time_scale` (see the clock module for why).
+    pub head_start: Option<Duration>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { port: 0, time_scale: 1.0, tick: Duration::from_millis(20), controllers: true, log_requests: false }
+        Self { port: 0, time_scale: 1.0, tick: Duration::from_millis(20), controllers: true, log_requests: false, head_start: None }
     }
 }
+
+/// The outcome of one controller pass, published for [`KubeSim::settle`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassDone {
+    pub seq: u64,
+    /// The pass wrote nothing: every controller was content with what it saw.
+    pub quiet: bool,
+}
+
+/// At most this many passes (20 ms each by default) are waited for by [`KubeSim::settle`].
+pub const SETTLE_MAX_PASSES: u64 = 100;
 
 /// State shared by the HTTP server, the controllers and the test's handle.
 pub struct Shared {
     pub store: Mutex<Store>,
     pub clock: Clock,
     pub steering: Mutex<Steering>,
-    /// Count of completed controller passes; `settle` waits on it.
-    pub passes: tokio_watch::Sender<u64>,
+    /// The last completed controller pass; `settle` waits on it.
+    pub passes: tokio_watch::Sender<PassDone>,
+    /// Sequence number of the last controller pass that started (read the clock).
+    pub pass_started: AtomicU64,
     pub shutdown: tokio_watch::Sender<bool>,
     pub addr: SocketAddr,
     pub log_requests: bool,
@@ -85,13 +108,14 @@ impl KubeSim {
     pub async fn start(opts: Options) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
         let addr = listener.local_addr()?;
-        let (passes, _) = tokio_watch::channel(0u64);
+        let (passes, _) = tokio_watch::channel(PassDone::default());
         let (shutdown, _) = tokio_watch::channel(false);
         let shared = Arc::new(Shared {
             store: Mutex::new(Store::new()),
-            clock: Clock::new(opts.time_scale),
+            clock: Clock::with_head_start(opts.time_scale, opts.head_start.unwrap_or_else(|| clock::default_head_start(opts.time_scale))),
             steering: Mutex::new(Steering::default()),
             passes,
+            pass_started: AtomicU64::new(0),
             shutdown,
             addr,
             log_requests: opts.log_requests || std::env::var("KUBE_SIM_LOG").is_ok_and(|v| v == "1"),
@@ -145,12 +169,19 @@ impl KubeSim {
         self.shared.clock.set_scale(scale);
     }
 
-    /// Waits until two full controller passes have run after this call (every change made before
-    /// the call has been seen by every controller).
+    /// Waits until the controllers have caught up with everything that happened before this
+    /// call: the first controller pass that *started* after the call and changed nothing. A
+    /// fixed number of passes is not enough, because controllers react to each other one pass
+    /// apart (a Job completes in one pass, its CronJob trims history in the next). Bounded by
+    /// [`SETTLE_MAX_PASSES`] for simulations that never go quiet (fast crash loops).
     pub async fn settle(&self) {
         let mut rx = self.shared.passes.subscribe();
-        let start = *rx.borrow_and_update();
-        while *rx.borrow_and_update() < start + 2 {
+        let after = self.shared.pass_started.load(Ordering::SeqCst);
+        loop {
+            let done = *rx.borrow_and_update();
+            if done.seq > after && (done.quiet || done.seq > after + SETTLE_MAX_PASSES) {
+                return;
+            }
             if rx.changed().await.is_err() {
                 return;
             }

@@ -4,49 +4,81 @@
 //! - kubectl/helm 4 decide whether the server validates fields (`fieldValidation`) by finding a
 //!   PATCH operation tagged with the object's `x-kubernetes-group-version-kind` and a
 //!   `fieldValidation` query parameter; without it they fall back to client-side validation.
-//! - kubectl's client-side apply computes strategic merge patches from the component schemas:
-//!   `x-kubernetes-patch-merge-key` / `x-kubernetes-patch-strategy` on containers, env, ports,
-//!   volumes, volumeMounts. Field contents are otherwise permissive (preserve-unknown-fields).
+//! - kubectl's client-side apply computes strategic merge patches from the schemas:
+//!   `x-kubernetes-patch-merge-key` / `x-kubernetes-patch-strategy` on keyed lists.
+//! - `kubectl explain` walks the properties.
+//!
+//! The schemas are generated from the same shapes (k8s-openapi's types) the server checks
+//! unknown fields against, so the documents and the server's validation agree; list keys and
+//! patch strategies come from the tables server-side apply and strategic merge patch use.
+//! Field descriptions are not included.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
+use crate::fieldmanager::fieldset;
 use crate::resources::{RESOURCES, ResourceDef, group_versions};
+use crate::schema::{Leaf, Node};
 
-const META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1";
-
-fn r(name: &str) -> Value {
-    json!({"allOf": [{"$ref": format!("#/components/schemas/{name}")}], "default": {}})
+fn leaf(l: Leaf) -> Value {
+    match l {
+        Leaf::String => json!({"type": "string"}),
+        Leaf::DateTime => json!({"type": "string", "format": "date-time"}),
+        Leaf::Bytes => json!({"type": "string", "format": "byte"}),
+        Leaf::Int32 => json!({"type": "integer", "format": "int32"}),
+        Leaf::Int64 => json!({"type": "integer", "format": "int64"}),
+        Leaf::Number => json!({"type": "number", "format": "double"}),
+        Leaf::Boolean => json!({"type": "boolean"}),
+        Leaf::IntOrString => json!({"x-kubernetes-int-or-string": true}),
+        Leaf::Quantity => json!({"type": "string"}),
+        Leaf::Object => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+    }
 }
 
-fn open() -> Value {
-    json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})
+/// The schema of a node; `names` are the field names on the way to it (list keys depend on
+/// where a list is, e.g. container ports vs service ports).
+fn schema_of(n: &Node, names: &mut Vec<String>) -> Value {
+    match n {
+        Node::Leaf(l) => leaf(*l),
+        Node::Map(inner) => json!({"type": "object", "additionalProperties": schema_of(inner, names)}),
+        Node::Seq(inner) => json!({"type": "array", "items": schema_of(inner, names)}),
+        Node::Struct(fields) => {
+            let mut props = Map::new();
+            for (f, child) in fields {
+                let parent = names.clone();
+                names.push(f.to_string());
+                let mut sch = schema_of(child, names);
+                names.pop();
+                if sch.get("type").and_then(Value::as_str) == Some("array") {
+                    list_meta(&mut sch, &parent, f);
+                }
+                if *f == "strategy" && parent.last().map(String::as_str) == Some("spec") && sch.get("properties").is_some_and(|p| p.get("rollingUpdate").is_some()) {
+                    sch["x-kubernetes-patch-strategy"] = json!("retainKeys");
+                }
+                props.insert(f.to_string(), sch);
+            }
+            json!({"type": "object", "properties": props})
+        }
+    }
 }
 
-fn obj(props: Value) -> Value {
-    json!({"type": "object", "properties": props, "x-kubernetes-preserve-unknown-fields": true})
-}
-
-fn keyed(item: Value, keys: &[&str]) -> Value {
-    json!({
-        "type": "array",
-        "items": item,
-        "x-kubernetes-list-type": "map",
-        "x-kubernetes-list-map-keys": keys,
-        "x-kubernetes-patch-merge-key": keys[0],
-        "x-kubernetes-patch-strategy": "merge",
-    })
-}
-
-fn atomic(item: Value) -> Value {
-    json!({"type": "array", "items": item, "x-kubernetes-list-type": "atomic"})
-}
-
-fn string_map() -> Value {
-    json!({"type": "object", "additionalProperties": {"type": "string", "default": ""}})
-}
-
-fn str_() -> Value {
-    json!({"type": "string"})
+fn list_meta(sch: &mut Value, parent: &[String], field: &str) {
+    if let Some(keys) = fieldset::list_keys(parent, field) {
+        sch["x-kubernetes-list-type"] = json!("map");
+        sch["x-kubernetes-list-map-keys"] = json!(keys);
+    } else if fieldset::is_set_list(parent, field) {
+        sch["x-kubernetes-list-type"] = json!("set");
+    } else {
+        sch["x-kubernetes-list-type"] = json!("atomic");
+    }
+    if let Some(key) = crate::patch::merge_key(parent, field) {
+        sch["x-kubernetes-patch-merge-key"] = json!(key);
+        sch["x-kubernetes-patch-strategy"] = json!("merge");
+    } else if crate::patch::is_set_list(parent, field) {
+        sch["x-kubernetes-patch-strategy"] = json!("merge");
+    }
 }
 
 /// The Go package a kind's schema is named after.
@@ -58,87 +90,11 @@ fn pkg(d: &ResourceDef) -> String {
     }
 }
 
-fn common_schemas(s: &mut Map<String, Value>) {
-    s.insert(
-        format!("{META}.ObjectMeta"),
-        obj(json!({
-            "name": str_(), "generateName": str_(), "namespace": str_(), "uid": str_(), "resourceVersion": str_(),
-            "generation": {"type": "integer", "format": "int64"},
-            "creationTimestamp": {"type": "string", "format": "date-time"},
-            "labels": string_map(), "annotations": string_map(),
-            "finalizers": {"type": "array", "items": {"type": "string", "default": ""},
-                           "x-kubernetes-list-type": "set", "x-kubernetes-patch-strategy": "merge"},
-            "ownerReferences": keyed(r(&format!("{META}.OwnerReference")), &["uid"]),
-            "managedFields": atomic(open()),
-        })),
-    );
-    s.insert(format!("{META}.OwnerReference"), obj(json!({"apiVersion": str_(), "kind": str_(), "name": str_(), "uid": str_()})));
-    let core = "io.k8s.api.core.v1";
-    s.insert(
-        format!("{core}.Container"),
-        obj(json!({
-            "name": str_(), "image": str_(),
-            "command": atomic(str_()), "args": atomic(str_()),
-            "env": keyed(r(&format!("{core}.EnvVar")), &["name"]),
-            "envFrom": atomic(open()),
-            "ports": keyed(r(&format!("{core}.ContainerPort")), &["containerPort", "protocol"]),
-            "volumeMounts": keyed(r(&format!("{core}.VolumeMount")), &["mountPath"]),
-            "resources": open(),
-        })),
-    );
-    s.insert(format!("{core}.EnvVar"), obj(json!({"name": str_(), "value": str_(), "valueFrom": open()})));
-    s.insert(format!("{core}.ContainerPort"), obj(json!({"containerPort": {"type": "integer"}, "name": str_(), "protocol": str_()})));
-    s.insert(format!("{core}.VolumeMount"), obj(json!({"mountPath": str_(), "name": str_(), "subPath": str_()})));
-    s.insert(format!("{core}.Volume"), obj(json!({"name": str_()})));
-    s.insert(
-        format!("{core}.PodSpec"),
-        obj(json!({
-            "containers": keyed(r(&format!("{core}.Container")), &["name"]),
-            "initContainers": keyed(r(&format!("{core}.Container")), &["name"]),
-            "volumes": keyed(r(&format!("{core}.Volume")), &["name"]),
-            "imagePullSecrets": keyed(open(), &["name"]),
-            "hostAliases": keyed(open(), &["ip"]),
-            "tolerations": atomic(open()),
-            "affinity": open(),
-        })),
-    );
-    s.insert(format!("{core}.PodTemplateSpec"), obj(json!({"metadata": r(&format!("{META}.ObjectMeta")), "spec": r(&format!("{core}.PodSpec"))})));
-    s.insert(
-        format!("{core}.ServiceSpec"),
-        obj(json!({"ports": keyed(r(&format!("{core}.ServicePort")), &["port", "protocol"]), "selector": string_map(), "type": str_()})),
-    );
-    s.insert(format!("{core}.ServicePort"), obj(json!({"port": {"type": "integer"}, "name": str_(), "protocol": str_(), "targetPort": open()})));
-    s.insert(
-        "io.k8s.api.batch.v1.JobSpec".into(),
-        obj(json!({"template": r(&format!("{core}.PodTemplateSpec")), "selector": open()})),
-    );
-    s.insert(
-        "io.k8s.api.batch.v1.JobTemplateSpec".into(),
-        obj(json!({"metadata": r(&format!("{META}.ObjectMeta")), "spec": r("io.k8s.api.batch.v1.JobSpec")})),
-    );
-    let strategy = json!({"type": "object", "x-kubernetes-patch-strategy": "retainKeys", "x-kubernetes-preserve-unknown-fields": true});
-    for kind in ["Deployment", "ReplicaSet", "StatefulSet"] {
-        let mut props = json!({"template": r(&format!("{core}.PodTemplateSpec")), "selector": open(), "replicas": {"type": "integer"}});
-        if kind == "Deployment" {
-            props["strategy"] = strategy.clone();
-        }
-        if kind == "StatefulSet" {
-            props["volumeClaimTemplates"] = atomic(open());
-        }
-        s.insert(format!("io.k8s.api.apps.v1.{kind}Spec"), obj(props));
+fn kind_schema(d: &ResourceDef) -> Value {
+    match crate::schema::shape(d.kind) {
+        Some(n) => schema_of(n, &mut Vec::new()),
+        None => json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
     }
-    s.insert("io.k8s.api.batch.v1.CronJobSpec".into(), obj(json!({"jobTemplate": r("io.k8s.api.batch.v1.JobTemplateSpec"), "schedule": str_()})));
-}
-
-fn spec_schema(d: &ResourceDef) -> Option<String> {
-    Some(match d.kind {
-        "Pod" => "io.k8s.api.core.v1.PodSpec".into(),
-        "Service" => "io.k8s.api.core.v1.ServiceSpec".into(),
-        "Deployment" | "ReplicaSet" | "StatefulSet" => format!("io.k8s.api.apps.v1.{}Spec", d.kind),
-        "Job" => "io.k8s.api.batch.v1.JobSpec".into(),
-        "CronJob" => "io.k8s.api.batch.v1.CronJobSpec".into(),
-        _ => return None,
-    })
 }
 
 fn params(names: &[&str]) -> Value {
@@ -165,35 +121,34 @@ fn op(action: &str, gvk: &Value, query: &[&str], body: bool) -> Value {
     o
 }
 
+/// The document of a group-version (built once: it is static).
 pub fn document(group: &str, version: &str) -> Option<Value> {
+    static DOCS: OnceLock<HashMap<(String, String), Value>> = OnceLock::new();
+    let docs = DOCS.get_or_init(|| {
+        group_versions().into_iter().filter_map(|(g, v)| build(g, v).map(|d| ((g.to_string(), v.to_string()), d))).collect()
+    });
+    docs.get(&(group.to_string(), version.to_string())).cloned()
+}
+
+fn build(group: &str, version: &str) -> Option<Value> {
     let defs: Vec<&ResourceDef> = RESOURCES.iter().filter(|r| r.group == group && r.version == version).collect();
     if defs.is_empty() {
         return None;
     }
     let mut schemas = Map::new();
-    common_schemas(&mut schemas);
     let mut paths = Map::new();
     let prefix = if group.is_empty() { format!("/api/{version}") } else { format!("/apis/{group}/{version}") };
     for d in defs {
         let gvk = json!({"group": d.group, "version": d.version, "kind": d.kind});
         let name = format!("{}.{}", pkg(d), d.kind);
-        let spec = spec_schema(d).map(|s| r(&s)).unwrap_or_else(open);
-        schemas.insert(
-            name.clone(),
-            json!({
-                "type": "object",
-                "properties": {
-                    "apiVersion": str_(), "kind": str_(),
-                    "metadata": r(&format!("{META}.ObjectMeta")),
-                    "spec": spec, "status": open(),
-                },
-                "x-kubernetes-preserve-unknown-fields": true,
-                "x-kubernetes-group-version-kind": [gvk.clone()],
-            }),
-        );
+        let mut sch = kind_schema(d);
+        sch["x-kubernetes-group-version-kind"] = json!([gvk.clone()]);
+        schemas.insert(name.clone(), sch);
         schemas.insert(
             format!("{name}List"),
-            json!({"type": "object", "properties": {"items": atomic(r(&name))},
+            json!({"type": "object", "properties": {
+                       "items": {"type": "array", "items": {"allOf": [{"$ref": format!("#/components/schemas/{name}")}], "default": {}}},
+                       "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
                    "x-kubernetes-group-version-kind": [{"group": d.group, "version": d.version, "kind": format!("{}List", d.kind)}]}),
         );
         let base = if d.namespaced { format!("{prefix}/namespaces/{{namespace}}/{}", d.plural) } else { format!("{prefix}/{}", d.plural) };
@@ -252,6 +207,11 @@ pub fn hash(doc: &Value) -> String {
 }
 
 pub fn index() -> Value {
+    static INDEX: OnceLock<Value> = OnceLock::new();
+    INDEX.get_or_init(build_index).clone()
+}
+
+fn build_index() -> Value {
     let mut paths = Map::new();
     for (g, v) in group_versions() {
         if let Some(doc) = document(g, v) {
@@ -269,5 +229,35 @@ pub fn document_for_path(rest: &str) -> Option<Value> {
         ["api", v] => document("", v),
         ["apis", g, v] => document(g, v),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemas_carry_fields_and_patch_metadata() {
+        let doc = document("apps", "v1").expect("apps/v1");
+        let d = &doc["components"]["schemas"]["io.k8s.api.apps.v1.Deployment"];
+        assert_eq!(d["x-kubernetes-group-version-kind"][0]["kind"], "Deployment");
+        let spec = &d["properties"]["spec"];
+        assert!(spec.get("x-kubernetes-preserve-unknown-fields").is_none(), "unknown fields are not accepted");
+        assert_eq!(spec["properties"]["strategy"]["x-kubernetes-patch-strategy"], "retainKeys");
+        let containers = &spec["properties"]["template"]["properties"]["spec"]["properties"]["containers"];
+        assert_eq!(containers["x-kubernetes-patch-merge-key"], "name");
+        let ports = &containers["items"]["properties"]["ports"];
+        assert_eq!(ports["x-kubernetes-list-map-keys"], json!(["containerPort", "protocol"]));
+        assert_eq!(ports["x-kubernetes-patch-merge-key"], "containerPort");
+        assert_eq!(containers["items"]["properties"]["args"]["x-kubernetes-list-type"], "atomic");
+        let meta = &d["properties"]["metadata"]["properties"];
+        assert_eq!(meta["creationTimestamp"]["format"], "date-time");
+        assert_eq!(meta["finalizers"]["x-kubernetes-list-type"], "set");
+        let core = document("", "v1").expect("v1");
+        let secret = &core["components"]["schemas"]["io.k8s.api.core.v1.Secret"]["properties"];
+        assert_eq!(secret["data"]["additionalProperties"]["format"], "byte");
+        let svc_ports = &core["components"]["schemas"]["io.k8s.api.core.v1.Service"]["properties"]["spec"]["properties"]["ports"];
+        assert_eq!(svc_ports["x-kubernetes-list-map-keys"], json!(["port", "protocol"]));
+        assert_eq!(svc_ports["items"]["properties"]["targetPort"], json!({"x-kubernetes-int-or-string": true}));
     }
 }

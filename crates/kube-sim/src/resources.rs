@@ -110,6 +110,7 @@ pub static RESOURCES: &[ResourceDef] = &[
     res!("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, &["sts"], ALL, RW, &[status("StatefulSet"), scale()], true),
     res!("batch", "v1", "jobs", "job", "Job", true, NONE, ALL, RW, &[status("Job")], true),
     res!("batch", "v1", "cronjobs", "cronjob", "CronJob", true, &["cj"], ALL, RW, &[status("CronJob")], true),
+    res!("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, NONE, NONE, RW, &[], false),
     res!("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", true, &["ing"], NONE, RW, &[status("Ingress")], true),
     res!("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", true, &["netpol"], NONE, RW, &[], true),
     res!("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, &["hpa"], ALL, RW,

@@ -161,7 +161,14 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let log = shared.log_requests;
     let r = Req { method, path, query, raw_query, content_type, accept, user_agent, body, upgrade };
     let line = if log { Some(format!("{} {} ct={}", r.method, r.path, r.content_type)) } else { None };
-    let resp = route(&shared, r).await;
+    let mut resp = route(&shared, r).await;
+    // The server's wall clock is the simulated one: a client that wants ages consistent with
+    // the timestamps it reads (rather than its own clock) takes `now` from here, as from any
+    // server's Date header.
+    let date = shared.clock.now().strftime("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&date) {
+        resp.headers_mut().insert(hyper::header::DATE, v);
+    }
     if let Some(l) = line {
         eprintln!("kube-sim: {l} -> {}", resp.status().as_u16());
     }

@@ -154,8 +154,11 @@ impl ApiError {
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
         });
+        // An error the server did not classify carries no reason at all.
+        if !self.reason.is_empty() {
+            v["reason"] = json!(self.reason);
+        }
         if let Some(d) = &self.details {
             v["details"] = d.clone();
         }

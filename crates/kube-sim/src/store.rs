@@ -2,7 +2,7 @@
 //! resourceVersion, a bounded event history for watches, and the write paths (create, update,
 //! delete) with the metadata rules the real apiserver enforces.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -71,8 +71,6 @@ pub struct Store {
     objects: BTreeMap<Key, Value>,
     history: VecDeque<Arc<Event>>,
     pub tx: broadcast::Sender<Arc<Event>>,
-    /// Last configuration applied by (object uid, field manager), for server-side apply pruning.
-    pub applied: HashMap<(String, String), Value>,
     rng: u64,
 }
 
@@ -116,7 +114,7 @@ impl Store {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(8192);
         let seed = Timestamp::now().as_nanosecond() as u64 | 1;
-        Self { rv: 100, objects: BTreeMap::new(), history: VecDeque::new(), tx, applied: HashMap::new(), rng: seed }
+        Self { rv: 100, objects: BTreeMap::new(), history: VecDeque::new(), tx, rng: seed }
     }
 
     pub(crate) fn rand(&mut self) -> u64 {
@@ -273,7 +271,7 @@ impl Store {
         defaults::apply(d, &mut obj);
         defaults::validate(d, &obj)?;
         if let Some(mgr) = manager {
-            set_managed(&mut obj, mgr, "Update", &d.api_version(), now, None);
+            crate::fieldmanager::record_update(None, &mut obj, mgr, &d.api_version(), None, d.has_status(), now);
         }
         if dry_run {
             return Ok(obj);
@@ -326,6 +324,10 @@ impl Store {
                 if merged["status"].is_null() {
                     merged.as_object_mut().map(|m| m.remove("status"));
                 }
+                // Ownership is the one piece of metadata a status write carries.
+                if let Some(mf) = obj.pointer("/metadata/managedFields") {
+                    merged["metadata"]["managedFields"] = mf.clone();
+                }
                 obj = merged;
             }
             _ => {
@@ -362,9 +364,15 @@ impl Store {
                 }
             }
         }
-        if let Some(mgr) = manager {
-            let op = "Update";
-            set_managed(&mut obj, mgr, op, &d.api_version(), now, if sub == Some("status") { Some("status") } else { None });
+        match manager {
+            Some(mgr) => crate::fieldmanager::record_update(Some(&old), &mut obj, mgr, &d.api_version(), sub, d.has_status(), now),
+            // A write that says nothing about ownership keeps the recorded owners.
+            None if obj.pointer("/metadata/managedFields").is_none() => {
+                if let Some(mf) = old.pointer("/metadata/managedFields") {
+                    meta_mut(&mut obj).insert("managedFields".into(), mf.clone());
+                }
+            }
+            None => {}
         }
         meta_mut(&mut obj).insert("resourceVersion".into(), old["metadata"]["resourceVersion"].clone());
         if strip_times(&obj) == strip_times(&old) {
@@ -412,6 +420,7 @@ impl Store {
 
     /// DELETE semantics. Returns the object as it was at deletion (or still is, when deletion is
     /// pending on finalizers or a pod's grace period) and whether it is gone.
+    #[allow(clippy::too_many_arguments)]
     pub fn delete(
         &mut self,
         res: ResId,
@@ -504,8 +513,6 @@ impl Store {
         let mut obj = self.objects.remove(key)?;
         let rv = self.next_rv();
         meta_mut(&mut obj).insert("resourceVersion".into(), json!(rv.to_string()));
-        let uid = meta_str(&obj, "uid").to_string();
-        self.applied.retain(|(u, _), _| *u != uid);
         self.emit(EventType::Deleted, key, obj.clone(), None);
         Some(obj)
     }
@@ -575,41 +582,4 @@ fn strip_times(obj: &Value) -> Value {
         }
     }
     o
-}
-
-/// Records (or refreshes) a managedFields entry. `fields` is the FieldsV1 set when known.
-pub fn set_managed(obj: &mut Value, manager: &str, operation: &str, api_version: &str, now: Timestamp, sub: Option<&str>) {
-    set_managed_fields(obj, manager, operation, api_version, now, sub, None);
-}
-
-pub fn set_managed_fields(
-    obj: &mut Value,
-    manager: &str,
-    operation: &str,
-    api_version: &str,
-    now: Timestamp,
-    sub: Option<&str>,
-    fields: Option<Value>,
-) {
-    let fields = fields.unwrap_or_else(|| crate::patch::apply::fields_v1(obj));
-    let m = meta_mut(obj);
-    let mut list: Vec<Value> = m.get("managedFields").and_then(Value::as_array).cloned().unwrap_or_default();
-    list.retain(|e| {
-        !(e.get("manager").and_then(Value::as_str) == Some(manager)
-            && e.get("operation").and_then(Value::as_str) == Some(operation)
-            && e.get("subresource").and_then(Value::as_str) == sub)
-    });
-    let mut entry = json!({
-        "manager": manager,
-        "operation": operation,
-        "apiVersion": api_version,
-        "time": fmt_time(now),
-        "fieldsType": "FieldsV1",
-        "fieldsV1": fields,
-    });
-    if let Some(s) = sub {
-        entry["subresource"] = json!(s);
-    }
-    list.push(entry);
-    m.insert("managedFields".into(), json!(list));
 }

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::Shared;
 use crate::handlers::selectors;
+use crate::render::WatchRender;
 use crate::resources::{ResId, def};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::server::{Body, Req, Target, error_response, stream_response};
@@ -77,6 +78,10 @@ pub fn serve(shared: Arc<Shared>, req: &Req, t: &Target) -> Response<Body> {
         Ok(s) => s,
         Err(e) => return error_response(&e),
     };
+    let mut render = match WatchRender::new(req) {
+        Ok(r) => r,
+        Err(e) => return error_response(&e),
+    };
     let send_initial = req.flag("sendInitialEvents");
     let bookmarks = req.flag("allowWatchBookmarks");
     if send_initial && (req.q("resourceVersionMatch") != Some("NotOlderThan") || !bookmarks) {
@@ -109,7 +114,7 @@ pub fn serve(shared: Arc<Shared>, req: &Req, t: &Target) -> Response<Body> {
                 } else {
                     for e in store.history_since(n) {
                         if let Some((typ, obj)) = filter.translate(&e) {
-                            initial.push(line(typ, &obj));
+                            initial.push(line(typ, &render.event_object(&shared, d, &obj)));
                         }
                     }
                 }
@@ -118,7 +123,7 @@ pub fn serve(shared: Arc<Shared>, req: &Req, t: &Target) -> Response<Body> {
             _ => {
                 for o in store.list(t.res, t.ns.as_deref()) {
                     if filter.matches(o) {
-                        initial.push(line("ADDED", o));
+                        initial.push(line("ADDED", &render.event_object(&shared, d, o)));
                     }
                 }
                 if send_initial {
@@ -138,7 +143,7 @@ pub fn serve(shared: Arc<Shared>, req: &Req, t: &Target) -> Response<Body> {
             let _ = tx.send(line("ERROR", &st)).await;
             return;
         }
-        let run = pump(shared.clone(), filter, rx, initial, start_rv, bookmarks, tx);
+        let run = pump(shared.clone(), filter, render, rx, initial, start_rv, bookmarks, tx);
         tokio::select! {
             _ = run => {}
             _ = tokio::time::sleep(timeout) => {}
@@ -148,9 +153,11 @@ pub fn serve(shared: Arc<Shared>, req: &Req, t: &Target) -> Response<Body> {
     resp
 }
 
+#[allow(clippy::too_many_arguments)] // one call site, the watch's whole state
 async fn pump(
     shared: Arc<Shared>,
     filter: Filter,
+    mut render: WatchRender,
     mut rx: tokio::sync::broadcast::Receiver<Arc<Event>>,
     initial: Vec<Bytes>,
     start_rv: u64,
@@ -174,7 +181,7 @@ async fn pump(
                     }
                     last = e.rv;
                     if let Some((typ, obj)) = filter.translate(&e)
-                        && tx.send(line(typ, &obj)).await.is_err()
+                        && tx.send(line(typ, &render.event_object(&shared, def(filter.res), &obj))).await.is_err()
                     {
                         return;
                     }
@@ -189,7 +196,6 @@ async fn pump(
                 if bookmarks {
                     // Only versions already delivered: a client resuming from a bookmark must not
                     // skip events still queued for it.
-                    let _ = &shared;
                     if tx.send(bookmark(filter.res, last, false)).await.is_err() {
                         return;
                     }

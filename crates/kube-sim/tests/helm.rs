@@ -119,3 +119,51 @@ async fn helm3_interrupted_upgrade_is_pending() {
 async fn helm4_interrupted_upgrade_is_pending() {
     interrupted_upgrade("helm4").await;
 }
+
+/// helm 4 applies server-side without forcing: a replica count changed by `kubectl scale`
+/// makes the next upgrade fail with the apiserver's conflict, as on a real cluster, until
+/// `--force-conflicts`. helm 3 (client-side patches) just overwrites it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helm4_upgrade_conflicts_with_a_scaled_deployment() {
+    let env = start(20.0).await;
+    let chart = fixture_chart();
+    let chart = chart.to_str().expect("utf-8 path");
+    env.ok("helm4", &["install", "r1", chart]).await;
+    env.ok("kubectl", &["scale", "deploy/r1-web", "--replicas=5"]).await;
+    let err = env.fails("helm4", &["upgrade", "r1", chart, "--set", "replicas=3"]).await;
+    assert!(err.contains("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"), "{err}");
+    env.ok("helm4", &["upgrade", "r1", chart, "--set", "replicas=3", "--force-conflicts"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "r1-web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
+
+    env.ok("helm3", &["install", "r3", chart]).await;
+    env.ok("kubectl", &["scale", "deploy/r3-web", "--replicas=5"]).await;
+    env.ok("helm3", &["upgrade", "r3", chart, "--set", "replicas=3"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "r3-web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
+    env.sim.shutdown().await;
+}
+
+/// A chart with a field the kind does not have: helm 4 applies server-side and fails, as on a
+/// real cluster; helm 3 creates the object (the field dropped) and prints the server's warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_chart_fields_fail_helm4_and_warn_helm3() {
+    let env = start(20.0).await;
+    let chart = env.dir.path().join("badchart");
+    std::fs::create_dir_all(chart.join("templates")).expect("chart dir");
+    std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: bad\nversion: 0.1.0\n").expect("Chart.yaml");
+    std::fs::write(
+        chart.join("templates/deploy.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec:\n      containers:\n      - name: x\n        image: reg.local/x:v1\n        requests: {cpu: 1}\n",
+    )
+    .expect("template");
+    let chart = chart.to_str().expect("utf-8");
+    let err = env.fails("helm4", &["install", "b4", chart]).await;
+    assert!(err.contains(r#"failed to create typed patch object (default/b4; apps/v1, Kind=Deployment): .spec.template.spec.containers[name="x"].requests: field not declared in schema"#), "{err}");
+    let out = env.run("helm3", &["install", "b3", chart]).await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(r#"unknown field "spec.template.spec.containers[0].requests""#), "{out:?}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "b3").expect("helm 3 created it");
+    assert!(d.pointer("/spec/template/spec/containers/0/requests").is_none());
+    env.sim.shutdown().await;
+}

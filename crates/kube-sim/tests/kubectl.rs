@@ -116,6 +116,45 @@ async fn server_side_apply_and_conflicts() {
     let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
     assert_eq!(containers(&d).len(), 1);
 
+    // Another manager applying a different value for a field kubectl owns: 409 Conflict, which
+    // kubectl reports with its own advice.
+    let other = smaller.replace("replicas: 2", "replicas: 3").replace("reg.local/web:v1", "reg.local/web:v2");
+    let f_other = env.write("other.yaml", &other);
+    let f_other = f_other.to_str().expect("utf-8");
+    let err = env.fails("kubectl", &["apply", "--server-side", "--field-manager=deployer", "-f", f_other]).await;
+    assert!(err.contains("Apply failed with 2 conflicts: conflicts with \"kubectl\":"), "{err}");
+    assert!(err.contains("- .spec.replicas") && err.contains("- .spec.template.spec.containers[name=\"web\"].image"), "{err}");
+    assert!(err.contains("--force-conflicts"), "kubectl recognised the conflict: {err}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(2), "a conflicting apply changes nothing");
+    // The same values are no conflict: the field becomes shared.
+    let f_same = env.write("same.yaml", &smaller);
+    env.ok("kubectl", &["apply", "--server-side", "--field-manager=auditor", "-f", f_same.to_str().expect("utf-8")]).await;
+    // Forcing takes the fields over.
+    env.ok("kubectl", &["apply", "--server-side", "--field-manager=deployer", "--force-conflicts", "-f", f_other]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
+    let owners = |d: &Value, path: &str| -> Vec<String> {
+        d.pointer("/metadata/managedFields").and_then(Value::as_array).into_iter().flatten()
+            .filter(|e| e.pointer(path).is_some())
+            .map(|e| format!("{}/{}", e["manager"].as_str().unwrap_or(""), e["operation"].as_str().unwrap_or("")))
+            .collect()
+    };
+    assert_eq!(owners(&d, "/fieldsV1/f:spec/f:replicas"), ["deployer/Apply"], "{d}");
+    // kubectl's config still lists replicas: re-applying it now conflicts with the new owner.
+    let err = env.fails("kubectl", &["apply", "--server-side", "-f", f.to_str().expect("utf-8")]).await;
+    assert!(err.contains("Apply failed with 2 conflicts: conflicts with \"deployer\":"), "{err}");
+    // An update (scale) takes fields without conflict, recorded with its subresource.
+    env.ok("kubectl", &["scale", "deploy/web", "--replicas=4"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(owners(&d, "/fieldsV1/f:spec/f:replicas"), ["kubectl/Update"], "{d}");
+    let err = env.fails("kubectl", &["apply", "--server-side", "--field-manager=deployer", "-f", f_other]).await;
+    assert!(err.contains("Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas"), "{err}");
+    // A label set by `kubectl label` is owned by that update.
+    env.ok("kubectl", &["label", "deploy/web", "team=a"]).await;
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(owners(&d, "/fieldsV1/f:metadata/f:labels/f:team"), ["kubectl-label/Update"], "{d}");
+
     // A replace with a stale resourceVersion is a 409 Conflict.
     env.ok("kubectl", &["create", "configmap", "cm", "--from-literal=a=1"]).await;
     let stale = env.ok("kubectl", &["get", "cm", "cm", "-o", "json"]).await;
@@ -222,5 +261,52 @@ async fn exec_over_websocket() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ran [\"migrate\", \"--up\"] in p1/p1\n");
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("warn\n"));
+    env.sim.shutdown().await;
+}
+
+/// Unknown fields: kubectl sends fieldValidation=Strict by default (it finds the parameter in
+/// the OpenAPI documents), Warn with --validate=warn, Ignore with --validate=false; server-side
+/// apply rejects them whatever the directive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_fields_follow_field_validation() {
+    let env = start(20.0).await;
+    let bad = DEPLOY.replace("  replicas: 2\n", "  replicas: 2\n  foo: 1\n").replace("        image: reg.local/side:v1\n", "        image: reg.local/side:v1\n        requests: {cpu: 1}\n");
+    let f = env.write("bad.yaml", &bad);
+    let f = f.to_str().expect("utf-8");
+    let err = env.fails("kubectl", &["create", "-f", f]).await;
+    assert!(
+        err.contains(r#"Error from server (BadRequest): error when creating "#)
+            && err.contains(r#"Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo", unknown field "spec.template.spec.containers[1].requests""#),
+        "{err}"
+    );
+    let err = env.fails("kubectl", &["apply", "--server-side", "-f", f]).await;
+    assert!(
+        err.contains("Error from server: failed to create typed patch object (default/web; apps/v1, Kind=Deployment): errors:\n  .spec.foo: field not declared in schema\n  .spec.template.spec.containers[name=\"side\"].requests: field not declared in schema"),
+        "{err}"
+    );
+    assert!(env.sim.get("apps/v1", "deployments", "default", "web").is_none());
+
+    let out = env.run("kubectl", &["apply", "--validate=warn", "-f", f]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("Warning: unknown field \"spec.foo\"\nWarning: unknown field \"spec.template.spec.containers[1].requests\""), "{stderr}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("created with the unknown fields dropped");
+    assert!(d.pointer("/spec/foo").is_none() && d.pointer("/spec/template/spec/containers/1/requests").is_none(), "{d}");
+
+    // On an existing object kubectl sends a strategic merge patch: Strict names the patch.
+    let bad2 = bad.replace("reg.local/web:v1", "reg.local/web:v2");
+    let f2 = env.write("bad2.yaml", &bad2);
+    let err = env.fails("kubectl", &["apply", "-f", f2.to_str().expect("utf-8")]).await;
+    assert!(err.contains("The request is invalid: patch: Invalid value: \"map[") && err.contains("strict decoding error: unknown field"), "{err}");
+    let out = env.run("kubectl", &["apply", "--validate=false", "-f", f2.to_str().expect("utf-8")]).await;
+    assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("Warning"), "{out:?}");
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(containers(&d)[0]["image"], "reg.local/web:v2");
+
+    // The OpenAPI documents list the same fields the server accepts.
+    let ports = env.ok("kubectl", &["explain", "deployment.spec.template.spec.containers.ports"]).await;
+    assert!(ports.contains("containerPort\t<integer>") && ports.contains("protocol\t<string>"), "{ports}");
+    let err = env.fails("kubectl", &["explain", "deployment.spec.foo"]).await;
+    assert!(err.contains(r#"field "foo" does not exist"#), "{err}");
     env.sim.shutdown().await;
 }

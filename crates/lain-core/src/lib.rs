@@ -30,6 +30,7 @@ pub mod ops;
 pub mod output;
 pub mod process;
 pub mod registry;
+pub mod status;
 
 /// Installs rustls' ring provider once per process (kube and reqwest share it). Safe to call
 /// more than once.

@@ -78,6 +78,8 @@ pub enum Command {
     AssignMr(commands::ci::MrArgs),
     /// Wait until a GitLab merge request is approved (for a CI gate).
     WaitMrApproval(commands::ci::MrArgs),
+    /// Is it safe to walk away? Pods, abnormal containers with their logs, endpoints, the release.
+    Status(commands::status::Args),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::Args),
     /// Deploy with helm, then wait for the green light (every pod Running and Ready).

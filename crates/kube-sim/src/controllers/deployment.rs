@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{controller_ref, get_condition, int, int_or_percent, is_terminating, owned_by, pod_phase, record_event, set_condition, template_hash};
+use super::{controller_ref, equal_ignore_hash, get_condition, int, int_or_percent, is_terminating, owned_by, pod_phase, record_event, set_condition, template_hash};
 use crate::clock::{fmt_time, secs_since};
 use crate::resources::id;
 use crate::store::{Store, meta_str, name_of};
@@ -57,7 +57,12 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
         let mut all = owned_by(store, rs_res, &ns, &uid);
         let max_rev = all.iter().map(revision).max().unwrap_or(0);
         let paused = d.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false);
-        let new_idx = all.iter().position(|rs| rs.pointer("/metadata/labels/pod-template-hash").and_then(Value::as_str) == Some(hash.as_str()));
+        // The current ReplicaSet is the one whose template equals the Deployment's (a rollback
+        // brings an old one back); the hash label only names it.
+        let new_idx = all
+            .iter()
+            .position(|rs| rs.pointer("/spec/template").is_some_and(|t| equal_ignore_hash(t, &tmpl)))
+            .or_else(|| all.iter().position(|rs| rs.pointer("/metadata/labels/pod-template-hash").and_then(Value::as_str) == Some(hash.as_str())));
         let mut created_new = false;
         let new_rs = match new_idx {
             Some(i) => {

@@ -4,6 +4,7 @@
 
 pub mod cronjob;
 pub mod deployment;
+pub mod endpoints;
 pub mod gc;
 pub mod job;
 pub mod replicaset;
@@ -49,15 +50,17 @@ pub async fn run(shared: Arc<Shared>, tick: Duration) {
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
-        pass(&shared);
-        shared.passes.send_modify(|n| *n += 1);
+        let seq = shared.pass_started.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let quiet = pass(&shared);
+        shared.passes.send_replace(crate::PassDone { seq, quiet });
     }
 }
 
-/// One pass of every controller.
-pub fn pass(shared: &Shared) {
+/// One pass of every controller; true when it changed nothing.
+pub fn pass(shared: &Shared) -> bool {
     let now = shared.clock.now();
     let mut store = shared.store();
+    let rv_before = store.rv;
     namespaces(&mut store, now);
     deployment::reconcile(&mut store, now);
     replicaset::reconcile(&mut store, now);
@@ -65,9 +68,12 @@ pub fn pass(shared: &Shared) {
     cronjob::reconcile(&mut store, now);
     job::reconcile(&mut store, now);
     let logs = crate::kubelet::reconcile(shared, &mut store, now);
+    endpoints::reconcile(&mut store, now);
     gc::reconcile(&mut store, now);
+    let quiet = store.rv == rv_before && logs.is_empty();
     drop(store);
     crate::kubelet::flush_logs(shared, logs);
+    quiet
 }
 
 /// The ServiceAccount controller's `default` account in each namespace.
@@ -148,8 +154,19 @@ pub fn get_condition<'a>(obj: &'a Value, typ: &str) -> Option<&'a Value> {
     obj.pointer("/status/conditions")?.as_array()?.iter().find(|c| c.get("type").and_then(Value::as_str) == Some(typ))
 }
 
+/// Simulated seconds before an identical event is counted again (the scheduler's retry back-off
+/// and the default probe period are both 10 s).
+const EVENT_REPEAT_SECS: f64 = 10.0;
+
 /// Records a core/v1 Event about an object, aggregating repeats into `count`.
 pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &str, reason: &str, message: &str, component: &str) {
+    record_event_at(store, now, obj, None, typ, reason, message, component);
+}
+
+/// [`record_event`] about a part of the object (`spec.containers{web}`), as the kubelet
+/// reports container events.
+#[allow(clippy::too_many_arguments)]
+pub fn record_event_at(store: &mut Store, now: jiff::Timestamp, obj: &Value, field_path: Option<&str>, typ: &str, reason: &str, message: &str, component: &str) {
     let ev_res = id("", "events");
     let ns = crate::store::meta_str(obj, "namespace").to_string();
     let ns = if ns.is_empty() { "default".to_string() } else { ns };
@@ -159,9 +176,16 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
     // Same object + reason + message: bump the existing event, as the event recorder does.
     let existing = store.list(ev_res, Some(&ns)).into_iter().find(|e| {
         e.pointer("/involvedObject/uid").and_then(Value::as_str) == Some(uid.as_str())
+            && e.pointer("/involvedObject/fieldPath").and_then(Value::as_str) == field_path
             && e.get("reason").and_then(Value::as_str) == Some(reason)
             && e.get("message").and_then(Value::as_str) == Some(message)
-    }).map(|e| crate::store::name_of(e).to_string());
+    });
+    // A condition that persists (unschedulable, failing probe) is reported again on every
+    // retry or probe, which the real components do every few seconds, not on every pass.
+    if existing.and_then(|e| e.get("lastTimestamp")).and_then(Value::as_str).is_some_and(|t| crate::clock::secs_since(now, t) < EVENT_REPEAT_SECS) {
+        return;
+    }
+    let existing = existing.map(|e| crate::store::name_of(e).to_string());
     if let Some(en) = existing {
         store.modify(ev_res, &ns, &en, |e| {
             let c = e.get("count").and_then(Value::as_i64).unwrap_or(1);
@@ -170,7 +194,9 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
         });
         return;
     }
-    let suffix = format!("{:x}", now.as_nanosecond() as u64 & 0xffff_ffff_ffff);
+    // The recorder names events NAME.<nanoseconds in hex>, so names sort in time order; several
+    // events of one pass share a timestamp here, so the low bits count writes instead.
+    let suffix = format!("{:x}", (now.as_nanosecond() as u64 & 0xffff_ffff_0000_0000) | (store.rv & 0xffff_ffff));
     let ev = json!({
         "metadata": {"name": format!("{name}.{suffix}"), "namespace": ns},
         "involvedObject": {"kind": obj["kind"], "namespace": ns, "name": name, "uid": uid,
@@ -186,14 +212,24 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
         "reportingComponent": component,
         "reportingInstance": "",
     });
+    let mut ev = ev;
+    if let Some(p) = field_path {
+        ev["involvedObject"]["fieldPath"] = json!(p);
+    }
+    if component == "kubelet" {
+        ev["source"]["host"] = json!(crate::kubelet::NODE);
+        ev["reportingInstance"] = json!(crate::kubelet::NODE);
+    }
     let _ = store.create(ev_res, &ns, ev, now, None, false);
 }
 
 /// A stable short hash of a pod template, spelled with the apiserver's "safe" alphabet, as
 /// `pod-template-hash` / `controller-revision-hash` values look.
 pub fn template_hash(tmpl: &Value) -> String {
+    // Over the keys in sorted order: the same template written by different clients (kubectl
+    // serialises Go structs, a rollback copies a ReplicaSet's) must hash alike.
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in tmpl.to_string().bytes() {
+    for b in canonical(tmpl).to_string().bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x100000001b3);
     }
@@ -205,6 +241,36 @@ pub fn template_hash(tmpl: &Value) -> String {
         x /= ALPHA.len() as u64;
     }
     s
+}
+
+/// Keys sorted, null fields gone (decoding into the Go types makes null and absent the same;
+/// kubectl sends `creationTimestamp: null` in every template it writes).
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().filter(|k| !m[*k].is_null()).collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), canonical(&m[k]))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Whether a ReplicaSet's pod template is the Deployment's, apart from the pod-template-hash
+/// label the controller adds (the real controller's `EqualIgnoreHash`).
+pub fn equal_ignore_hash(rs_template: &Value, template: &Value) -> bool {
+    let strip = |t: &Value| {
+        let mut t = t.clone();
+        if let Some(l) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+            l.remove("pod-template-hash");
+            if l.is_empty() {
+                t["metadata"].as_object_mut().map(|m| m.remove("labels"));
+            }
+        }
+        t
+    };
+    canonical(&strip(rs_template)) == canonical(&strip(template))
 }
 
 /// A Pod built from a pod template, owned by `owner`.

@@ -107,3 +107,62 @@ pub async fn eventually<T>(limit: Duration, what: &str, mut f: impl FnMut() -> O
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A plain HTTP GET against the simulator (for what kubectl cannot show: raw Table bodies,
+/// negotiated forms). Returns the status code and the body.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str, accept: &str) -> (u16, String) {
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect to the simulator");
+        s.write_all(req.as_bytes()).expect("send request");
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).expect("read response");
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        (code, body.to_string())
+    })
+    .await
+    .expect("http thread")
+}
+
+/// The response headers of a plain HTTP GET.
+pub async fn http_head(addr: std::net::SocketAddr, path: &str) -> String {
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect to the simulator");
+        s.write_all(req.as_bytes()).expect("send request");
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).expect("read response");
+        raw.split_once("\r\n\r\n").map(|(h, _)| h.to_string()).unwrap_or(raw)
+    })
+    .await
+    .expect("http thread")
+}
+
+/// kubectl's table output as (header, rows of cells), cut at the header's column positions
+/// (tabwriter aligns every cell under its header, and cells may be empty or hold spaces).
+pub fn parse_table(out: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = out.lines().filter(|l| !l.trim().is_empty());
+    let header = lines.next().unwrap_or("");
+    let mut starts = Vec::new();
+    let bytes = header.as_bytes();
+    for i in 0..bytes.len() {
+        let at_start = bytes[i] != b' ' && (i == 0 || (i >= 2 && bytes[i - 1] == b' ' && bytes[i - 2] == b' '));
+        if at_start {
+            starts.push(i);
+        }
+    }
+    let cut = |l: &str| -> Vec<String> {
+        starts
+            .iter()
+            .enumerate()
+            .map(|(n, &s)| {
+                let e = starts.get(n + 1).copied().unwrap_or(l.len()).min(l.len());
+                l.get(s.min(l.len())..e).unwrap_or("").trim().to_string()
+            })
+            .collect()
+    };
+    (cut(header), lines.map(cut).collect())
+}

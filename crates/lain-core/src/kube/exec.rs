@@ -85,12 +85,15 @@ pub async fn exec(kube: &Kube, pod: &str, container: Option<&str>, command: Vec<
         Some(s) => s.await,
         None => None,
     };
-    if let Some(t) = out {
-        let _ = t.await;
+    // The output normally ends with the command; a connection the server keeps open (stdin
+    // still attached) must not hold lain once the exit status is known.
+    for t in [out, err].into_iter().flatten() {
+        let abort = t.abort_handle();
+        if tokio::time::timeout(std::time::Duration::from_secs(2), t).await.is_err() {
+            abort.abort();
+        }
     }
-    if let Some(t) = err {
-        let _ = t.await;
-    }
+    proc_.abort();
     drop(guard);
     Ok(exit_code(status.as_ref()))
 }

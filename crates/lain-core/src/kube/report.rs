@@ -84,7 +84,11 @@ pub async fn describe(kube: &Kube, problems: &[PodProblem]) -> String {
                 }
             }
         }
-        out.push_str(&format!("    try: {}\n", p.reason.advice()));
+        let mut advice = p.reason.advice().to_string();
+        if !p.proc_.is_empty() {
+            advice = advice.replace("lain logs PROC", &format!("lain logs {}", p.proc_)).replace("lain logs JOB", &format!("lain logs {}", p.proc_));
+        }
+        out.push_str(&format!("    try: {advice}\n"));
     }
     out
 }

@@ -102,7 +102,9 @@ pub fn plan(ctx: &Ctx, opts: &DeployOptions) -> Result<DeployPlan, LainError> {
             let t0 = Instant::now();
             let history = target.history(&helm)?;
             let old_tag = match history.as_ref().and_then(|h| h.last()) {
-                Some(_) => helm.get_values(&target.release, &target.namespace, None)?.get("imageTag").and_then(J::as_str).map(str::to_string),
+                // Informational (for the webhook): a release whose values cannot be read still
+                // deploys.
+                Some(_) => helm.get_values(&target.release, &target.namespace, None).ok().and_then(|v| v.get("imageTag").and_then(J::as_str).map(str::to_string)),
                 None => None,
             };
             Ok((history, old_tag, t0.elapsed()))

@@ -109,7 +109,12 @@ pub async fn run_helm(cmd: Cmd) -> Result<HelmRun, LainError> {
 
 /// Blocks on a future with a fresh runtime (ops are synchronous for the binary).
 pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, LainError> {
-    Ok(crate::kube::runtime()?.block_on(f))
+    let rt = crate::kube::runtime()?;
+    let out = rt.block_on(f);
+    // Not a plain drop: that waits for blocking tasks, and one may be reading a terminal's
+    // stdin for `lain x` forever. Everything lain needed is finished by now.
+    rt.shutdown_background();
+    Ok(out)
 }
 
 /// Parses `--timeout` values: `300`, `300s`, `5m`, `1h`.

@@ -111,6 +111,10 @@ pub fn flow(ctx: &Ctx, a: &Args, build: bool) -> Result<()> {
     if let Some(o) = &released {
         announce::release(ctx, plan.app(), announce::Kind::Deploy, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
     }
-    result?;
+    let outcome = result?;
+    // On a terminal, the dashboard shows what happens next (closed with q); in CI this is a no-op.
+    if !opts.no_wait {
+        super::status::open_dashboard(ctx, plan.app(), Some(&outcome.new_tag))?;
+    }
     Ok(())
 }

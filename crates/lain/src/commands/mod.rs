@@ -19,6 +19,7 @@ pub mod restart;
 pub mod rollback;
 pub mod secret;
 pub mod set_canary_group;
+pub mod status;
 pub mod template;
 pub mod update_image;
 pub mod use_cluster;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::SendMsg(a) => ci::send_msg(&ctx, a),
         Command::AssignMr(a) => ci::assign_mr(&ctx, a),
         Command::WaitMrApproval(a) => ci::wait_mr_approval(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
         Command::Completions(a) => completions::run(a),
         Command::Deploy(a) => deploy::run(&ctx, a),
         Command::Redeploy(a) => redeploy::run(&ctx, a),

@@ -29,5 +29,6 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     let procs = a.procs.clone();
     restart::run(ctx, &RestartOptions { procs: a.procs, graceful, wait: a.wait || graceful, timeout: a.timeout })?;
     announce::release(ctx, &app, announce::Kind::Restart, None, None, &procs);
+    super::status::open_dashboard(ctx, &app, None)?;
     Ok(())
 }

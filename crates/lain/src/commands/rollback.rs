@@ -30,5 +30,6 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     let app = ctx.load_app(&[])?;
     let o = rollback::run(ctx, &RollbackOptions { timeout: a.timeout, no_wait: a.no_wait })?;
     announce::release(ctx, &app, announce::Kind::Rollback, o.old_tag.as_deref(), Some(&o.new_tag), &[]);
+    super::status::open_dashboard(ctx, &app, None)?;
     Ok(())
 }

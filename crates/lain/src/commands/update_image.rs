@@ -13,8 +13,12 @@ pub struct Args {
     #[arg(value_name = "PROC", required = true)]
     pub procs: Vec<String>,
     /// The image tag (default: the current commit's, `%ct-%H`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "deduce")]
     pub tag: Option<String>,
+    /// Use the newest image in the registry instead of the current commit's (e.g. one built
+    /// by CI from another branch).
+    #[arg(long)]
+    pub deduce: bool,
     #[arg(long, value_parser = parse_duration, default_value = "300s")]
     pub timeout: Duration,
     #[arg(long)]
@@ -25,7 +29,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain update-image")?;
     let app = ctx.load_app(&[])?;
     let procs = a.procs.clone();
-    let o = update_image::run(ctx, &UpdateImageOptions { procs: a.procs, tag: a.tag, timeout: a.timeout, no_wait: a.no_wait })?;
+    let tag = if a.deduce {
+        let ic = lain_core::ops::image_context(ctx, &app)?;
+        let list = super::block_on(lain_core::ops::version::run(&ic, &lain_core::ops::version::VersionOptions { n: Some(1), deployed: None }))?;
+        let newest = list.versions.first().map(|v| v.tag.clone()).ok_or_else(|| {
+            lain_core::error::LainError::bad_input(format!("--deduce: the registry has no image of {} in lain's %ct-%H format\n    fix: `lain build --push` first, or pass --tag TAG", app.appname))
+        })?;
+        lain_core::output::info(&format!("newest image in the registry: {newest}"));
+        Some(newest)
+    } else {
+        a.tag
+    };
+    let o = update_image::run(ctx, &UpdateImageOptions { procs: a.procs, tag, timeout: a.timeout, no_wait: a.no_wait })?;
     announce::release(ctx, &app, announce::Kind::UpdateImage, o.old_tag.as_deref(), Some(&o.new_tag), &procs);
     Ok(())
 }

@@ -42,11 +42,14 @@ async fn deploy_overhead_and_green_latency() {
     }
     let (own, wall_own) = (median(own), median(wall_own));
     eprintln!(
-        "BENCH deploy of an unchanged app: lain's own time {own} ms (median of 5; {wall_own} ms including process start-up), excluding helm ({} ms) and the wait ({} ms)",
+        "BENCH deploy of an unchanged app: lain's own time {own} ms in the deploy flow (median of 5; {wall_own} ms for the whole process: start-up, lint, registry check), excluding helm ({} ms) and the wait ({} ms)",
         median(helms),
         median(waits)
     );
     assert!(own < 100, "lain's own deploy overhead is {own} ms");
+    // The whole process, on a busy 2-core CI machine: a loose bound that still catches a
+    // regression of an order of magnitude.
+    assert!(wall_own < 300, "lain's whole-process overhead is {wall_own} ms");
 
     // 2. A rollout: when does the last pod become Ready, and when does lain say green?
     let kc = kube::config::Kubeconfig::read_from(t.home.path().join(".kube/kubeconfig-test")).unwrap();

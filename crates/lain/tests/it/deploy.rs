@@ -4,7 +4,7 @@ use kube_sim::{Behavior, Rule};
 use serde_json::Value;
 
 use crate::both_helms;
-use crate::support::{VALUES, setup};
+use crate::support::{REGISTRY, VALUES, setup};
 
 async fn goes_green(helm: &str) {
     let t = setup(helm, VALUES, 10.0).await;
@@ -13,7 +13,7 @@ async fn goes_green(helm: &str) {
     out.ok();
     assert!(out.stderr.contains("upgrade --install dummy ./chart --namespace default"), "the helm command is printed: {}", out.stderr);
     assert!(out.stderr.contains("is green"), "{}", out.stderr);
-    assert_eq!(t.image_of("web"), format!("127.0.0.1:5000/dummy:{tag}"));
+    assert_eq!(t.image_of("web"), format!("{REGISTRY}/dummy:{tag}"));
     let d = t.deployment("web");
     assert_eq!(d.pointer("/status/readyReplicas").and_then(Value::as_i64), Some(2), "green before web was ready: {d}");
     let h = t.history().await;
@@ -90,7 +90,7 @@ async fn failing_hook_stops_the_deploy(helm: &str) {
     let h = t.history().await;
     assert_eq!(h.len(), 2, "{h:?}");
     assert_eq!(h[1].1, "failed", "{h:?}");
-    assert_eq!(t.image_of("web"), format!("127.0.0.1:5000/dummy:{first}"));
+    assert_eq!(t.image_of("web"), format!("{REGISTRY}/dummy:{first}"));
     t.shutdown().await;
 }
 both_helms!(failing_hook_stops_the_deploy_, failing_hook_stops_the_deploy);
@@ -127,7 +127,7 @@ async fn pending_upgrade_recovered_by_auto_pilot(helm: &str) {
     let rb = h.iter().position(|r| r.2.starts_with("Rollback to 1")).unwrap_or_else(|| panic!("no rollback in {h:?}"));
     assert!(h[rb..].iter().all(|r| !r.1.starts_with("pending")), "{h:?}");
     assert_eq!(h.len(), rb + 2, "the deploy came right after the rollback: {h:?}");
-    assert_eq!(t.image_of("web"), format!("127.0.0.1:5000/dummy:{}", t.tag()));
+    assert_eq!(t.image_of("web"), format!("{REGISTRY}/dummy:{}", t.tag()));
     t.shutdown().await;
 }
 both_helms!(pending_upgrade_recovered_by_auto_pilot_, pending_upgrade_recovered_by_auto_pilot);
@@ -215,3 +215,41 @@ async fn helm_tests_run_after_green(helm: &str) {
     t.shutdown().await;
 }
 both_helms!(helm_tests_run_after_green_, helm_tests_run_after_green);
+
+/// A first install killed during its post-install hook: `pending-install` with nothing ever
+/// deployed; auto-pilot uninstalls it and installs again.
+async fn pending_install_recovered_by_auto_pilot(helm: &str) {
+    let t = setup(helm, HOOK_VALUES, 20.0).await;
+    t.sim.add_rule(Rule::pod("dummy-migrate-*", Behavior::Run { job_duration: Duration::from_secs(1_000_000) }));
+    let args = ["upgrade", "--install", "dummy", "./chart", "--namespace", "default", "--set-string", "imageTag=first", "--set-string", "registry=r"];
+    let mut child = t.helm_cmd(&args).spawn().unwrap();
+    crate::support::eventually(Duration::from_secs(30), "the install's hook running", || t.get("batch/v1", "jobs", "dummy-migrate")).await;
+    child.kill().unwrap();
+    let _ = child.wait();
+    t.sim.clear_rules();
+    let h = t.history().await;
+    assert_eq!(h.last().map(|r| r.1.as_str()), Some("pending-install"), "{h:?}");
+    let out = t.lain(&["deploy"]).await;
+    out.code(2);
+    assert!(out.stderr.contains("helm uninstall dummy"), "{}", out.stderr);
+    let out = t.lain(&["--auto-pilot", "deploy"]).await;
+    out.ok();
+    assert!(out.stderr.contains("uninstalling the unfinished install"), "{}", out.stderr);
+    let h = t.history().await;
+    assert_eq!(h.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["deployed"], "{h:?}");
+    t.shutdown().await;
+}
+both_helms!(pending_install_recovered_by_auto_pilot_, pending_install_recovered_by_auto_pilot);
+
+/// A (non-hook) Job of the release is part of the green light: its failure fails the deploy.
+async fn failed_job_fails_the_deploy(helm: &str) {
+    let values = "appname: dummy\ndeployments:\n  web:\n    replicaCount: 1\njobs:\n  init:\n    command: [\"sh\", \"-c\", \"seed\"]\n";
+    let t = setup(helm, values, 20.0).await;
+    t.sim.add_rule(Rule::pod("dummy-init-*", Behavior::Fail { exit_code: 2, run_for: Duration::from_secs(1) }).with_logs(&["seed: duplicate key"]));
+    let out = t.lain(&["deploy", "--timeout", "60s"]).await;
+    out.code(4);
+    assert!(out.stderr.contains("JobFailed"), "{}", out.stderr);
+    assert!(out.stderr.contains("seed: duplicate key"), "{}", out.stderr);
+    t.shutdown().await;
+}
+both_helms!(failed_job_fails_the_deploy_, failed_job_fails_the_deploy);

@@ -147,3 +147,53 @@ async fn values_never_printed_except_by_show() {
     assert!(show.stdout.contains(&format!("{SECRET}-2")));
     t.shutdown().await;
 }
+
+/// On a terminal, a mistake reopens the editor with the error on top; giving up keeps the edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactive_edit_reopens_on_a_mistake() {
+    let mut t = setup("helm3", VALUES, 20.0).await;
+    t.lain(&["env", "add", "A=1"]).await.ok();
+    let home = t.home.path().display().to_string();
+    // First save: invalid. Second: fixed, after checking the error is shown in the file.
+    editor(
+        &mut t,
+        "fix.sh",
+        &format!(
+            "n=$(cat {home}/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > {home}/count\nif [ $n = 1 ]; then printf 'data:\\n  A: [broken\\n' > \"$1\"; else grep -q 'this edit was not applied' \"$1\" && touch {home}/saw-error; printf 'data:\\n  A: fixed\\n' > \"$1\"; fi"
+        ),
+    );
+    let run_on_a_terminal = |t: &crate::support::T| {
+        // `script` gives lain a pseudo-terminal, as an interactive shell would.
+        let mut c = t.lain_cmd(&[]);
+        c.env_remove("CI");
+        let lain = crate::support::lain_bin().display().to_string();
+        let mut s = std::process::Command::new("script");
+        s.args(["-qec", &format!("'{lain}' env edit"), "/dev/null"]).current_dir(t.dir());
+        for (k, v) in c.get_envs() {
+            match v {
+                Some(v) => s.env(k, v),
+                None => s.env_remove(k),
+            };
+        }
+        s.env_remove("CI").output().unwrap()
+    };
+    let o = tokio::task::block_in_place(|| run_on_a_terminal(&t));
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("reopening the editor"), "{text}");
+    assert!(t.home.path().join("saw-error").exists(), "the error was written into the reopened file");
+    assert_eq!(t.secret("dummy-env").unwrap()["A"], b"fixed");
+
+    // Giving up after a mistake (saving nothing the second time) keeps the edit.
+    std::fs::remove_file(t.home.path().join("count")).unwrap();
+    editor(&mut t, "giveup.sh", &format!("n=$(cat {home}/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > {home}/count\nif [ $n = 1 ]; then printf 'data:\\n  A: [again\\n' > \"$1\"; fi"));
+    let o = tokio::task::block_in_place(|| run_on_a_terminal(&t));
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert!(text.contains("gave up after an error"), "{text}");
+    let kept = kept_file(&text.replace("\r\n", "\n"));
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("A: [again"));
+    assert_eq!(t.secret("dummy-env").unwrap()["A"], b"fixed", "unchanged");
+    let _ = std::fs::remove_file(kept);
+    t.shutdown().await;
+}

@@ -99,3 +99,26 @@ async fn get_values_and_delete_purge() {
     assert!(t.secret("dummy-env").is_none(), "purged");
     t.shutdown().await;
 }
+
+/// On a terminal, `lain x` runs with a TTY (raw mode, one stream) and still returns the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x_on_a_terminal_uses_a_tty() {
+    let t = setup("helm3", VALUES, 20.0).await;
+    t.lain(&["deploy"]).await.ok();
+    t.sim.set_exec_responder(|r| ExecResponse { stdout: format!("tty-run {}\n", r.command.join(" ")).into_bytes(), stderr: vec![], exit_code: 5 });
+    let c = t.lain_cmd(&[]);
+    let lain = crate::support::lain_bin().display().to_string();
+    let mut s = std::process::Command::new("script");
+    s.args(["-qec", &format!("'{lain}' x -- uname -a"), "/dev/null"]).current_dir(t.dir());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    let o = tokio::task::block_in_place(|| s.env_remove("CI").output().unwrap());
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(text.contains("tty-run uname -a"), "{text}");
+    assert_eq!(o.status.code(), Some(5), "{text}");
+    t.shutdown().await;
+}

@@ -30,6 +30,13 @@ pub fn tool(name: &str) -> PathBuf {
     p
 }
 
+/// The test cluster's registry: nothing listens there, so lain's "is the image pushed?" check
+/// before a deploy cannot answer and lets the deploy go on (with a warning); whether an image
+/// can be pulled is then up to kube-sim's rules, as each test decides.
+pub const REGISTRY: &str = "127.0.0.1:9";
+
+const CLUSTER: &str = "registry: 127.0.0.1:9\nnamespace: default\ndomain: test.example.com\n";
+
 /// A small app: two deployments (web has a readiness delay, so "green" means something).
 pub const VALUES: &str = r#"appname: dummy
 deployments:
@@ -72,6 +79,8 @@ impl Out {
 pub struct T {
     pub sim: KubeSim,
     pub home: tempfile::TempDir,
+    /// CLUSTER_VALUES_DIR: the cluster `test`.
+    pub clusters: tempfile::TempDir,
     pub app: tempfile::TempDir,
     pub helm: PathBuf,
     pub helm_name: String,
@@ -102,7 +111,9 @@ pub async fn setup(helm: &str, values: &str, time_scale: f64) -> T {
     sim.write_kubeconfig(&kube.join("kubeconfig-test"), "default").expect("kubeconfig");
     std::os::unix::fs::symlink("kubeconfig-test", kube.join("config")).expect("~/.kube/config link");
     let app = tempfile::tempdir().expect("app dir");
-    let t = T { sim, home, app, helm: tool(helm), helm_name: helm.to_string(), env: vec![] };
+    let clusters = tempfile::tempdir().expect("cluster values dir");
+    std::fs::write(clusters.path().join("values-test.yaml"), CLUSTER).expect("values-test.yaml");
+    let t = T { sim, home, clusters, app, helm: tool(helm), helm_name: helm.to_string(), env: vec![] };
     git(t.app.path(), &["init", "-q"]);
     t.lain(&["init", "--appname", "dummy"]).await.ok();
     t.write_values(values);
@@ -140,7 +151,7 @@ impl T {
             .env("CI", "1")
             .env("LAIN_HELM", &self.helm)
             .env_remove("KUBECONFIG")
-            .env_remove("CLUSTER_VALUES_DIR")
+            .env("CLUSTER_VALUES_DIR", self.clusters.path())
             .env_remove("EDITOR")
             .env_remove("VISUAL")
             .env_remove("LAIN_USER");
