@@ -95,6 +95,21 @@ pub struct BlueGreenState {
     pub green_ready: usize,
 }
 
+impl BlueGreenState {
+    /// One line for `lain status`: `blue/green: traffic on green (1700-abc, 2/2 Ready); blue
+    /// 1600-def kept for rollback`.
+    pub fn describe(&self) -> String {
+        let blue = self.blue_tag.as_deref().unwrap_or("?");
+        let green = self.green_tag.as_deref().unwrap_or("?");
+        let pods = format!("{}/{} Ready", self.green_ready, self.green_pods);
+        match (self.live, self.finishing) {
+            (_, true) => format!("blue/green: finishing (green {green} becomes {}); traffic on {}", self.blue_release, self.live),
+            (Color::Green, false) => format!("blue/green: traffic on green ({green}, {pods}); blue {blue} kept for `lain rollback --blue-green`"),
+            (Color::Blue, false) => format!("blue/green: traffic on blue ({blue}); green {green} ({pods}) gets none: `lain blue-green finish` removes it"),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BlueGreenOptions {
     pub sets: Vec<String>,

@@ -48,6 +48,19 @@ pub struct CanaryState {
     pub status: String,
 }
 
+impl CanaryState {
+    /// One line for `lain status`: `canary dummy-canary: 1700-abc, group small (deployed)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "canary {}: {}, group {} ({})",
+            self.release,
+            self.tag.as_deref().unwrap_or("?"),
+            self.group.as_deref().unwrap_or("?"),
+            self.status
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CanaryOptions {
     /// `--set` expressions (as for `lain deploy`).

@@ -33,6 +33,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
             match blue_green::state(ctx)? {
                 None => lain_core::output::data("no blue/green deploy in flight"),
                 Some(s) => {
+                    lain_core::output::info(&s.describe());
                     lain_core::output::data(&format!("traffic:  {}{}", s.live, if s.finishing { " (finish in progress: blue is being replaced)" } else { "" }));
                     lain_core::output::data(&format!("blue:     {} ({})", s.blue_release, s.blue_tag.as_deref().unwrap_or("?")));
                     lain_core::output::data(&format!("green:    {} ({}), {}/{} pods Ready", s.green_release, s.green_tag.as_deref().unwrap_or("?"), s.green_ready, s.green_pods));

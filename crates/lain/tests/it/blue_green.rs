@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Pod, Service};
+use k8s_openapi::api::core::v1::{Endpoints, Pod, Service};
 use kube_sim::{Behavior, Rule};
 use serde_json::Value;
 
@@ -72,6 +72,32 @@ fn ready(p: &Pod) -> bool {
     p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
+/// The pods behind Service dummy-web in an Endpoints object: (ready, not ready) pod names.
+fn endpoint_pods(e: &Endpoints) -> (Vec<String>, Vec<String>) {
+    let names = |a: &Option<Vec<k8s_openapi::api::core::v1::EndpointAddress>>| -> Vec<String> {
+        a.iter().flatten().filter_map(|x| x.target_ref.as_ref().and_then(|r| r.name.clone())).collect()
+    };
+    let mut ready = Vec::new();
+    let mut not_ready = Vec::new();
+    for s in e.subsets.iter().flatten() {
+        ready.extend(names(&s.addresses));
+        not_ready.extend(names(&s.not_ready_addresses));
+    }
+    ready.sort();
+    not_ready.sort();
+    (ready, not_ready)
+}
+
+/// Ready pod names behind dummy-web now (from the simulator's store).
+fn web_ready_now(t: &T) -> Vec<String> {
+    let e: Option<Endpoints> = t.get("v1", "endpoints", "dummy-web").and_then(|v| serde_json::from_value(v).ok());
+    e.map(|e| endpoint_pods(&e).0).unwrap_or_default()
+}
+
+fn web_endpoints(rec: Vec<Endpoints>) -> Vec<(Vec<String>, Vec<String>)> {
+    rec.iter().filter(|e| e.metadata.name.as_deref() == Some("dummy-web")).map(endpoint_pods).collect()
+}
+
 const BASE: &[(&str, &str)] = &[("app.kubernetes.io/instance", "dummy"), ("lain.io/proc", "web")];
 
 async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
@@ -87,6 +113,7 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
     assert_eq!(web_selector(&t), sel(BASE));
 
     let services = record::<Service>(&t, "app.kubernetes.io/instance=dummy").await;
+    let endpoints = record::<Endpoints>(&t, "app.kubernetes.io/instance=dummy").await;
     let green_pods = record::<Pod>(&t, "app.kubernetes.io/instance=dummy,lain.io/color=green").await;
     // Green's pods start but stay unready until the rule is cleared.
     t.sim.add_rule(green_rule(Behavior::NeverReady));
@@ -135,6 +162,20 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
     }
     assert_eq!(ready_at.len(), 2, "{ready_at:?}");
     assert!(ready_at.values().all(|r| *r < switch_rv), "green pods Ready at {ready_at:?}, switch at {switch_rv}");
+    // What the Service really sends to: blue's pods, then green's two Ready pods, never none
+    // and never a mix.
+    eventually(Duration::from_secs(10), "endpoints follow the switch", || {
+        let r = web_ready_now(&t);
+        (r.len() == 2 && r.iter().all(|n| n.starts_with("dummy-green-web-"))).then_some(())
+    })
+    .await;
+    let eps = web_endpoints(endpoints.stop());
+    let is_green = |n: &String| n.starts_with("dummy-green-web-");
+    assert!(eps.iter().all(|(ready, _)| !ready.is_empty()), "the Service always had Ready pods: {eps:?}");
+    assert!(eps.iter().all(|(ready, not)| ready.iter().chain(not).all(is_green) || ready.iter().chain(not).all(|n| !is_green(n))), "never blue and green together: {eps:?}");
+    let (last_ready, last_not) = eps.last().cloned().unwrap();
+    assert_eq!(last_ready.len(), 2, "{eps:?}");
+    assert!(last_ready.iter().all(is_green) && last_not.is_empty(), "{eps:?}");
 
     // values.tests ran against green, which they can reach as ${LAIN_RELEASE}-web.
     let test_pod = t.get("v1", "pods", "dummy-green-test-smoke").expect("green's test pod");
@@ -190,6 +231,7 @@ async fn failed_green_never_gets_traffic(helm: &str) {
     t.commit("v2");
     let hash = blue_hash(&t);
     let services = record::<Service>(&t, "app.kubernetes.io/instance=dummy").await;
+    let endpoints = record::<Endpoints>(&t, "app.kubernetes.io/instance=dummy").await;
     t.sim.add_rule(green_rule(Behavior::CrashLoop { exit_code: 1, run_for: Duration::from_secs(1) }).with_logs(&["green: cannot connect to the database"]));
     let out = t.lain(&["deploy", "--blue-green", "--timeout", "60s"]).await;
     out.code(4);
@@ -198,6 +240,9 @@ async fn failed_green_never_gets_traffic(helm: &str) {
     let seen: Vec<BTreeMap<String, String>> = services.stop().iter().filter(|s| s.metadata.name.as_deref() == Some("dummy-web")).map(selector_of).collect();
     assert!(!seen.is_empty());
     assert!(seen.iter().all(|s| !s.contains_key("lain.io/color")), "green was never selected: {seen:?}");
+    let eps = web_endpoints(endpoints.stop());
+    assert!(!eps.is_empty());
+    assert!(eps.iter().all(|(r, n)| r.len() == 2 && r.iter().chain(n).all(|p| !p.starts_with("dummy-green-"))), "only blue's pods behind the Service: {eps:?}");
     let mut pinned = sel(BASE);
     pinned.insert("pod-template-hash".into(), hash);
     assert_eq!(web_selector(&t), pinned);
@@ -216,6 +261,7 @@ async fn finish_promotes_green(helm: &str) {
     let v2 = t.commit("v2");
     t.lain(&["deploy", "--blue-green"]).await.ok();
     let services = record::<Service>(&t, "app.kubernetes.io/instance=dummy").await;
+    let endpoints = record::<Endpoints>(&t, "app.kubernetes.io/instance=dummy").await;
     let deployments = record::<Deployment>(&t, "app.kubernetes.io/instance=dummy").await;
     let out = t.lain(&["blue-green", "finish"]).await;
     out.ok();
@@ -245,6 +291,14 @@ async fn finish_promotes_green(helm: &str) {
         .min()
         .expect("the main Deployment rolled out v2");
     assert!(rolled_rv < unpin_rv, "rolled out at {rolled_rv}, unpinned at {unpin_rv}");
+    // No moment without a Ready pod behind the Service, from green to the promoted main.
+    eventually(Duration::from_secs(20), "only the main release's pods behind the Service", || {
+        let r = web_ready_now(&t);
+        (r.len() == 2 && r.iter().all(|n| n.starts_with("dummy-web-"))).then_some(())
+    })
+    .await;
+    let eps = web_endpoints(endpoints.stop());
+    assert!(eps.iter().all(|(ready, _)| !ready.is_empty()), "{eps:?}");
     t.shutdown().await;
 }
 both_helms!(finish_promotes_green_, finish_promotes_green);
