@@ -4,7 +4,11 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cluster_values");
+    // Read at run time, not `env!` at compile time: checkouts that share a target directory
+    // share this build script's binary, and a baked-in path would embed another checkout's
+    // clusters (or none).
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let dir = Path::new(&manifest).join("../../cluster_values");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut entries: Vec<(String, String)> = Vec::new();
     if let Ok(rd) = std::fs::read_dir(&dir) {

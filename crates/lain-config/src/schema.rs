@@ -27,6 +27,7 @@ pub const INJECTED_KEYS: &[&str] = &[
     "externalIngressClass",
     "clusterIssuer",
     "canaryGroup",
+    "blueGreen",
 ];
 
 const ROOT_KEYS: &[&str] = &[

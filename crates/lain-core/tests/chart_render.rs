@@ -165,6 +165,8 @@ golden_cases! {
     nodes_host_aliases_image_pins => "nodes-hostaliases-pins",
     volume_mounts_and_extra_env_from => "volumes-envfrom",
     release_name_override => "release-name",
+    rollout_strategies_and_hook_weights => "strategies",
+    blue_green_color_release => "blue-green",
 }
 
 #[test]

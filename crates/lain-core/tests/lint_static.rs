@@ -371,3 +371,27 @@ fn odd_shapes_do_not_panic() {
         let _ = lint(&v);
     }
 }
+
+#[test]
+fn canary_groups_that_route_nothing_or_everything() {
+    let groups = |g: Value| with(good(), "/canaryGroups", g);
+    let ok = groups(json!({
+        "internal": {"nginx.ingress.kubernetes.io/canary-by-header": "X-Canary", "nginx.ingress.kubernetes.io/canary-by-header-value": "yes"},
+        "small": {"nginx.ingress.kubernetes.io/canary-weight": "10"},
+        "permille": {"nginx.ingress.kubernetes.io/canary-weight": "5", "nginx.ingress.kubernetes.io/canary-weight-total": "1000"},
+        "cookie": {"nginx.ingress.kubernetes.io/canary-by-cookie": "canary"},
+    }));
+    let f = lint(&ok);
+    assert!(f.is_empty(), "{}", f.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("\n"));
+
+    let f = only(&lint(&groups(json!({"typo": {"nginx.ingress.kubernetes.io/canary-wieght": "10", "nginx.ingress.kubernetes.io/canary-weight": "10"}}))), "canary-annotation-unknown", "canaryGroups.typo[\"nginx.ingress.kubernetes.io/canary-wieght\"]");
+    assert_eq!(f.severity, Severity::Warning);
+    only(&lint(&groups(json!({"none": {"example.com/x": "1", "nginx.ingress.kubernetes.io/canary-by-cookie": "c"}}))), "canary-annotation-unknown", "canaryGroups.none[\"example.com/x\"]");
+    only(&lint(&groups(json!({"none": {}}))), "canary-group-no-rule", "canaryGroups.none");
+    let f = only(&lint(&groups(json!({"big": {"nginx.ingress.kubernetes.io/canary-weight": "150"}}))), "canary-weight-range", "canaryGroups.big[\"nginx.ingress.kubernetes.io/canary-weight\"]");
+    assert!(has_errors(std::slice::from_ref(&f)));
+    only(&lint(&groups(json!({"v": {"nginx.ingress.kubernetes.io/canary-by-header-value": "yes"}}))), "canary-header-value-without-header", "canaryGroups.v");
+    only(&lint(&groups(json!({"lain": {"nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "1"}}))), "canary-annotation-unknown", "canaryGroups.lain[\"nginx.ingress.kubernetes.io/canary\"]");
+    let no_ingress = with(with(ok, "/ingresses", Value::Null), "/externalIngresses", Value::Null);
+    only(&lint(&no_ingress), "canary-without-ingress", "canaryGroups");
+}

@@ -279,3 +279,39 @@ async fn cluster_filter_kind_guess_and_config_errors() {
     // An empty block (as left in a template) means no webhook.
     assert!(Webhook::from_value(&json!({"url": null}), "webhook").unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn strategy_steps_name_both_versions_in_every_kind() {
+    let server = accepting();
+    let n = Notifier::new(hooks(&server.url));
+    let step = lain_core::notify::StrategyStep {
+        who: "alice".into(),
+        cluster: "test".into(),
+        strategy: "canary".into(),
+        step: "deployed".into(),
+        release: "dummy".into(),
+        release_tag: Some("1634199833-aaaaaaa".into()),
+        other_release: "dummy-canary".into(),
+        other_tag: Some("1634299833-bbbbbbb".into()),
+        group: Some("small".into()),
+        summary: "canary dummy-canary (1634299833-bbbbbbb) takes traffic of group small; dummy stays on 1634199833-aaaaaaa".into(),
+    };
+    let report = n.send("test", &Event::Strategy(step.clone())).await;
+    assert_eq!(report.delivered, 4, "{report:?}");
+    let reqs = server.requests();
+    for prefix in ["/feishu", "/slack", "/dingtalk", "/generic"] {
+        let body = by_route(&reqs, prefix).body.clone();
+        assert!(body.contains("1634199833-aaaaaaa") && body.contains("1634299833-bbbbbbb") && body.contains("small"), "{prefix}: {body}");
+    }
+    let g = by_route(&reqs, "/generic").json();
+    assert_eq!(g["event"], "canary");
+    assert_eq!(g["strategy"]["step"], "deployed");
+    assert_eq!(g["strategy"]["other_release"], "dummy-canary");
+    // A step back is orange in Feishu, like a rollback.
+    let back = lain_core::notify::StrategyStep { strategy: "blue_green".into(), step: "rolled_back".into(), group: None, ..step };
+    n.send("test", &Event::Strategy(back)).await;
+    let reqs = server.requests();
+    let feishu = reqs.iter().rev().find(|r| r.route().starts_with("/feishu")).unwrap().json();
+    assert_eq!(feishu["card"]["header"]["template"], "orange");
+    assert_eq!(reqs.iter().rev().find(|r| r.route().starts_with("/generic")).unwrap().json()["event"], "blue_green");
+}

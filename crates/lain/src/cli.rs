@@ -83,13 +83,17 @@ pub enum Command {
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::Args),
     /// Deploy with helm, then wait for the green light (every pod Running and Ready).
-    Deploy(commands::deploy::Args),
+    Deploy(commands::deploy::DeployArgs),
     /// Deploy the version running now again, with the working tree's chart and values.
     Redeploy(commands::redeploy::Args),
     /// Change only some procs' image, nothing else.
     UpdateImage(commands::update_image::Args),
     /// Roll back one step (helm rollback); env and secret are not rolled back.
     Rollback(commands::rollback::Args),
+    /// Switch the canary (`lain deploy --canary`) to another group of canaryGroups.
+    SetCanaryGroup(commands::set_canary_group::Args),
+    /// The blue/green deploy in flight (`lain deploy --blue-green`): status, finish.
+    BlueGreen(commands::blue_green::Args),
     /// Uninstall the app from the cluster (--purge: its env and secret too).
     Delete(commands::delete::Args),
     /// Print the values the release was deployed with (helm get values).

@@ -1,11 +1,12 @@
 //! Deployment → ReplicaSets: one RS per pod template (named by `pod-template-hash`), rolling
-//! updates within maxSurge / maxUnavailable or Recreate, revision annotations, status and the
+//! updates within maxSurge / maxUnavailable or Recreate (new pods only once every old pod is
+//! gone, terminating ones included), revision annotations, status and the
 //! Available / Progressing conditions with the real reasons.
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{controller_ref, equal_ignore_hash, get_condition, int, int_or_percent, is_terminating, owned_by, record_event, set_condition, template_hash};
+use super::{controller_ref, equal_ignore_hash, get_condition, int, int_or_percent, is_terminating, owned_by, pod_phase, record_event, set_condition, template_hash};
 use crate::clock::{fmt_time, secs_since};
 use crate::resources::id;
 use crate::store::{Store, meta_str, name_of};
@@ -116,10 +117,14 @@ fn roll(store: &mut Store, now: Timestamp, d: &Value, new: &Value, old: &[Value]
     let ns = meta_str(d, "namespace").to_string();
     let fresh = |store: &Store, rs: &Value| store.get(rs_res, &ns, name_of(rs)).cloned().unwrap_or_else(|| rs.clone());
     if strategy == "Recreate" {
+        // As the real controller (oldPodsRunning): an old pod counts until it is gone or has
+        // finished, terminating ones included, so no new pod starts beside an old one.
+        let pod_res = id("", "pods");
         let mut old_running = 0;
         for rs in old {
             scale_rs(store, now, d, rs, 0);
-            old_running += int(&fresh(store, rs), "/status/replicas", 0);
+            let uid = meta_str(rs, "uid").to_string();
+            old_running += owned_by(store, pod_res, &ns, &uid).iter().filter(|p| !matches!(pod_phase(p), "Succeeded" | "Failed")).count();
         }
         if old_running == 0 {
             scale_rs(store, now, d, new, want);

@@ -14,6 +14,7 @@ pub mod pods;
 pub mod report;
 pub mod secret_doc;
 pub mod secrets;
+pub mod services;
 pub mod watch;
 
 pub use client::Kube;

@@ -21,6 +21,9 @@ pub type Extra<'a> = Box<dyn Fn(&ReleaseObjects) -> Option<String> + Send + 'a>;
 
 pub struct WaitSpec<'a> {
     pub release: String,
+    /// Watch the objects matching this label selector instead of the release's
+    /// (`app.kubernetes.io/instance=RELEASE`): e.g. one color of a blue/green deploy.
+    pub selector: Option<String>,
     pub expected_tag: Option<String>,
     pub timeout: Duration,
     /// Say what is being waited for, on stderr, whenever that changes.
@@ -90,7 +93,7 @@ where
 
 /// Waits until the release is green, broken, or the timeout passes.
 pub async fn wait(kube: &Kube, spec: WaitSpec<'_>) -> Result<WaitOutcome, KubeError> {
-    let sel = release_selector(&spec.release);
+    let sel = spec.selector.clone().unwrap_or_else(|| release_selector(&spec.release));
     let pods = stream::<Pod>(kube, &sel).map(|r| r.map(Ev::Pod)).boxed();
     let deps = stream::<Deployment>(kube, &sel).map(|r| r.map(Ev::Dep)).boxed();
     let sts = stream::<StatefulSet>(kube, &sel).map(|r| r.map(Ev::Sts)).boxed();

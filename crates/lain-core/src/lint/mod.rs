@@ -13,6 +13,7 @@
 mod check_jobs;
 mod check_misc;
 mod check_resources;
+mod check_strategy;
 mod check_workload;
 pub mod cron;
 mod locate;
@@ -141,6 +142,7 @@ pub fn static_checks(values: &serde_json::Value, ctx: &LintContext) -> Vec<Findi
     check_workload::run(values, &mut sink);
     check_jobs::run(values, &mut sink);
     check_misc::run(values, &mut sink);
+    check_strategy::run(values, &mut sink);
     let mut findings = sink.findings;
     findings.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.path.cmp(&b.path)));
     findings

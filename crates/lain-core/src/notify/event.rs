@@ -105,6 +105,28 @@ impl SecretChange {
     }
 }
 
+/// A step of a canary or blue/green deploy, naming both versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StrategyStep {
+    pub who: String,
+    pub cluster: String,
+    /// `canary` or `blue_green`.
+    pub strategy: String,
+    /// `deployed`, `group_set`, `aborted`, `promoted` (canary); `switched`, `rolled_back`,
+    /// `finished`, `dropped` (blue/green).
+    pub step: String,
+    /// The main release, and the tag it runs after the step.
+    pub release: String,
+    pub release_tag: Option<String>,
+    /// The canary / green release and its tag (the new version).
+    pub other_release: String,
+    pub other_tag: Option<String>,
+    /// The canary group, for canary steps.
+    pub group: Option<String>,
+    /// One line naming both versions (the title).
+    pub summary: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     Deploy(ReleaseInfo),
@@ -115,6 +137,8 @@ pub enum Event {
     SecretChanged(SecretChange),
     /// `lain send-msg MSG`.
     Message(String),
+    /// `lain deploy --canary` / `--blue-green` and their follow-ups.
+    Strategy(StrategyStep),
 }
 
 impl Event {
@@ -128,6 +152,8 @@ impl Event {
             Event::Restart(_) => "restart",
             Event::SecretChanged(_) => "secret_changed",
             Event::Message(_) => "message",
+            Event::Strategy(s) if s.strategy == "canary" => "canary",
+            Event::Strategy(_) => "blue_green",
         }
     }
 
@@ -157,6 +183,16 @@ pub(crate) fn render(event: &Event, cluster: &str) -> (String, Vec<Line>) {
         Event::Message(text) => {
             lines.push(Line::Text(text.clone()));
             format!("lain ({cluster})")
+        }
+        Event::Strategy(s) => {
+            let tag = |t: &Option<String>| t.clone().unwrap_or_else(|| "?".into());
+            lines.push(Line::Field("Main release", format!("{} ({})", s.release, tag(&s.release_tag))));
+            let other = if s.strategy == "canary" { "Canary" } else { "Green" };
+            lines.push(Line::Field(other, format!("{} ({})", s.other_release, tag(&s.other_tag))));
+            if let Some(g) = &s.group {
+                lines.push(Line::Field("Canary group", g.clone()));
+            }
+            format!("{} in {}: {}", s.who, s.cluster, s.summary)
         }
         Event::SecretChanged(s) => {
             for (label, keys) in [("Added keys", &s.added), ("Changed keys", &s.changed), ("Removed keys", &s.removed)] {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub use event::{Event, ReleaseInfo, SecretChange};
+pub use event::{Event, ReleaseInfo, SecretChange, StrategyStep};
 
 /// The longest lain waits for all webhooks of one event together.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -71,6 +71,7 @@ pub(crate) fn build(kind: WebhookKind, event: &Event, cluster: &str) -> Value {
 fn header_colour(event: &Event) -> &'static str {
     match event {
         Event::Rollback(_) => "orange",
+        Event::Strategy(s) if matches!(s.step.as_str(), "rolled_back" | "aborted" | "dropped") => "orange",
         Event::SecretChanged(_) => "purple",
         _ => "blue",
     }
@@ -95,6 +96,10 @@ fn generic(event: &Event, cluster: &str, title: &str, lines: &[Line]) -> Value {
         }
         Event::Message(text) => {
             m.insert("message".into(), json!(text));
+        }
+        Event::Strategy(s) => {
+            m.insert("who".into(), json!(s.who));
+            m.insert("strategy".into(), json!(s));
         }
         other => {
             if let Some(r) = other.release() {

@@ -7,7 +7,9 @@
 
 pub mod announce;
 pub mod assign_mr;
+pub mod blue_green;
 pub mod build;
+pub mod canary;
 pub mod compose;
 pub mod create_job;
 pub mod delete;
@@ -31,6 +33,7 @@ pub mod save;
 pub mod secret;
 pub mod secret_edit;
 pub mod send_msg;
+pub mod strategy;
 pub mod template;
 pub mod update_image;
 pub mod use_cluster;

@@ -36,8 +36,18 @@ fn running_pods(o: &ReleaseObjects) -> usize {
 /// Waits for the green light. Errors: [`LainError::RolloutFailed`] (exit 4) with the report,
 /// [`LainError::TimedOut`] (exit 5), [`LainError::Interrupted`] on Ctrl-C.
 pub async fn green(kube: &Kube, release: &str, expected_tag: Option<&str>, timeout: Duration, extra: Option<Extra<'_>>) -> Result<Green, LainError> {
+    green_spec(kube, release, None, expected_tag, timeout, extra).await
+}
+
+/// [`green`] for the objects matching `selector` (named `what` in messages) rather than a whole
+/// release: one color of a blue/green deploy.
+pub async fn green_matching(kube: &Kube, what: &str, selector: &str, expected_tag: Option<&str>, timeout: Duration) -> Result<Green, LainError> {
+    green_spec(kube, what, Some(selector.to_string()), expected_tag, timeout, None).await
+}
+
+async fn green_spec(kube: &Kube, release: &str, selector: Option<String>, expected_tag: Option<&str>, timeout: Duration, extra: Option<Extra<'_>>) -> Result<Green, LainError> {
     let start = Instant::now();
-    let spec = WaitSpec { release: release.to_string(), expected_tag: expected_tag.map(str::to_string), timeout, progress: true, extra };
+    let spec = WaitSpec { release: release.to_string(), selector, expected_tag: expected_tag.map(str::to_string), timeout, progress: true, extra };
     let outcome = tokio::select! {
         r = wait(kube, spec) => r?,
         _ = tokio::signal::ctrl_c() => {

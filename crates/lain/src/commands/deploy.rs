@@ -5,9 +5,10 @@ use lain_core::context::Ctx;
 use lain_core::ops::announce;
 use lain_core::ops::deploy::{self, DeployOptions};
 use lain_core::ops::release::parse_duration;
+use lain_core::ops::{blue_green, canary, strategy};
 
+/// The flags `lain deploy` shares with `lain redeploy`.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit codes: 3 helm failed (e.g. a migration hook), 4 the app did not come up (the report names the pod, why, and its last log lines), 5 timed out.\n\nExamples:\n  lain deploy\n  lain deploy --set imageTag=1700000000-0123abcd   # deploy an older image with today's values\n  lain --auto-pilot deploy                          # also recover a release stuck in pending-*")]
 pub struct Args {
     /// Override values, helm syntax (a.b=c); repeatable. `--set imageTag=TAG` deploys that image.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -39,9 +40,63 @@ impl Args {
     }
 }
 
-pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    let build = a.build || ctx.globals.auto_pilot;
-    flow(ctx, &a, build)
+/// How to ship (docs/strategies.md); without these flags, a rolling update of the release.
+#[derive(clap::Args, Debug)]
+pub struct StrategyArgs {
+    /// Deploy as a canary: a second release RELEASE-canary whose Ingresses take the traffic of
+    /// one group of canaryGroups (ingress-nginx canary annotations); the main release stays.
+    #[arg(long, help_heading = "Strategies")]
+    pub canary: bool,
+    /// With --canary: the group from canaryGroups (default: `default`, or the only group).
+    #[arg(long, requires = "canary", value_name = "GROUP", help_heading = "Strategies")]
+    pub group: Option<String>,
+    /// With --canary: remove the canary release (all traffic back on the main release).
+    #[arg(long, requires = "canary", conflicts_with_all = ["final_", "group"], help_heading = "Strategies")]
+    pub abort: bool,
+    /// With --canary: promote: deploy the canary's tag as the main release, then remove the canary.
+    #[arg(long = "final", requires = "canary", conflicts_with = "group", help_heading = "Strategies")]
+    pub final_: bool,
+    /// Blue/green: start the new version beside the running one with no traffic, wait for its
+    /// green light and tests, then switch the Services to it at once (see `lain blue-green`).
+    #[arg(long, conflicts_with_all = ["canary", "no_wait"], help_heading = "Strategies")]
+    pub blue_green: bool,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Exit codes: 2 refused (bad values, or a canary / blue-green state that does not allow it), 3 helm failed (e.g. a migration hook), 4 the app did not come up (the report names the pod, why, and its last log lines), 5 timed out.\n\nExamples:\n  lain deploy\n  lain deploy --set imageTag=1700000000-0123abcd   # deploy an older image with today's values\n  lain --auto-pilot deploy                          # also recover a release stuck in pending-*\n  lain deploy --canary --group internal             # then: lain set-canary-group small\n  lain deploy --canary --final                      # or: lain deploy --canary --abort\n  lain deploy --blue-green                          # then: lain blue-green finish (or lain rollback --blue-green)")]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub common: Args,
+    #[command(flatten)]
+    pub strategy: StrategyArgs,
+}
+
+pub fn run(ctx: &Ctx, a: DeployArgs) -> Result<()> {
+    let c = &a.common;
+    let s = &a.strategy;
+    let build = c.build || ctx.globals.auto_pilot;
+    if s.canary {
+        let outcome = if s.abort {
+            canary::abort(ctx)?
+        } else if s.final_ {
+            canary::promote(ctx, &c.set, c.timeout)?
+        } else {
+            super::before_deploy(ctx, &ctx.load_app(&c.set)?, build, &c.set)?;
+            canary::deploy(ctx, &canary::CanaryOptions { sets: c.set.clone(), timeout: c.timeout, group: s.group.clone(), no_wait: c.no_wait })?
+        };
+        lain_core::output::data(&outcome.summary());
+        strategy::notify(ctx, &outcome);
+        return Ok(());
+    }
+    if s.blue_green {
+        super::before_deploy(ctx, &ctx.load_app(&c.set)?, build, &c.set)?;
+        let outcome = blue_green::deploy(ctx, &blue_green::BlueGreenOptions { sets: c.set.clone(), timeout: c.timeout })?;
+        lain_core::output::data(&outcome.summary());
+        strategy::notify(ctx, &outcome);
+        return Ok(());
+    }
+    strategy::refuse_during_blue_green(ctx, "lain deploy")?;
+    flow(ctx, c, build)
 }
 
 /// lint → (build) → helm → green light; the webhook goes out as soon as helm has succeeded,

@@ -1,5 +1,6 @@
 //! One thin module per command: flags in, a call into `lain_core::ops`, results out.
 
+pub mod blue_green;
 pub mod ci;
 pub mod completions;
 pub mod create_job;
@@ -17,6 +18,7 @@ pub mod redeploy;
 pub mod restart;
 pub mod rollback;
 pub mod secret;
+pub mod set_canary_group;
 pub mod status;
 pub mod template;
 pub mod update_image;
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Redeploy(a) => redeploy::run(&ctx, a),
         Command::UpdateImage(a) => update_image::run(&ctx, a),
         Command::Rollback(a) => rollback::run(&ctx, a),
+        Command::SetCanaryGroup(a) => set_canary_group::run(&ctx, a),
+        Command::BlueGreen(a) => blue_green::run(&ctx, a),
         Command::Delete(a) => delete::run(&ctx, a),
         Command::GetValues(a) => get_values::run(&ctx, a),
         Command::Restart(a) => restart::run(&ctx, a),

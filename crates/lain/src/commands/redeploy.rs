@@ -7,6 +7,7 @@ use lain_core::ops::{deploy, redeploy};
 pub type Args = super::deploy::Args;
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
+    lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain redeploy")?;
     let (plan, opts) = redeploy::plan_redeploy(ctx, &a.options())?;
     let mut released: Option<deploy::DeployOutcome> = None;
     let result = deploy::execute(ctx, &plan, &opts, &mut |o| released = Some(o.clone()));

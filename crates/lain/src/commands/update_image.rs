@@ -26,6 +26,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
+    lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain update-image")?;
     let app = ctx.load_app(&[])?;
     let procs = a.procs.clone();
     let tag = if a.deduce {

@@ -10,7 +10,8 @@ Naming contract (lain's other commands rely on it):
   - Secrets managed by `lain env` / `lain secret`: APPNAME-env, APPNAME-secret (keyed by appname,
     so a second release of the same app reuses them)
 Every pod carries app.kubernetes.io/name, app.kubernetes.io/instance, lain.io/proc, lain.io/kind
-and app.kubernetes.io/managed-by; a proc's selector is instance + proc.
+and app.kubernetes.io/managed-by; a proc's selector is instance + proc. A blue/green color release
+(blueGreen injected) labels its objects with the main release's instance plus lain.io/color.
 
 Most helpers take a "context" dict: root (the chart's top-level `$`), name (proc, job, cronjob or
 test name), proc (its values), kind (deployment, statefulset, job, cronjob, test).
@@ -24,6 +25,19 @@ test name), proc (its values), kind (deployment, statefulset, job, cronjob, test
 {{- /* The helm release name: releaseName when set, else appname. */ -}}
 {{- define "lain.release" -}}
 {{- .Values.releaseName | default (include "lain.appname" .) -}}
+{{- end -}}
+
+{{- /*
+The app.kubernetes.io/instance label: the release, except in a blue/green color release
+(`lain deploy --blue-green` injects blueGreen: {color, release}): its pods join the main
+release's instance, so the main release's Services can select them by adding lain.io/color.
+*/ -}}
+{{- define "lain.instance" -}}
+{{- with .Values.blueGreen -}}
+{{- required "blueGreen.release is missing (lain sets it; it names the main release)" .release -}}
+{{- else -}}
+{{- include "lain.release" . -}}
+{{- end -}}
 {{- end -}}
 
 {{- /* RELEASE-NAME, for a context dict. */ -}}
@@ -83,17 +97,23 @@ which win: selectors and lain's commands depend on them.
 {{- end -}}
 {{- end -}}
 {{- $_ := set $labels "app.kubernetes.io/name" (include "lain.appname" $root) -}}
-{{- $_ := set $labels "app.kubernetes.io/instance" (include "lain.release" $root) -}}
+{{- $_ := set $labels "app.kubernetes.io/instance" (include "lain.instance" $root) -}}
+{{- with $root.Values.blueGreen -}}
+{{- $_ := set $labels "lain.io/color" (required "blueGreen.color is missing" .color) -}}
+{{- end -}}
 {{- $_ := set $labels "app.kubernetes.io/managed-by" $root.Release.Service -}}
 {{- with .name -}}{{- $_ := set $labels "lain.io/proc" . -}}{{- end -}}
 {{- with .kind -}}{{- $_ := set $labels "lain.io/kind" . -}}{{- end -}}
 {{- include "lain.stringMap" $labels -}}
 {{- end -}}
 
-{{- /* The selector of a proc's pods. */ -}}
+{{- /* The selector of a proc's pods (in a blue/green color release: of that color's pods). */ -}}
 {{- define "lain.selectorLabels" -}}
-app.kubernetes.io/instance: {{ include "lain.release" .root }}
+app.kubernetes.io/instance: {{ include "lain.instance" .root }}
 lain.io/proc: {{ .name }}
+{{- with .root.Values.blueGreen }}
+lain.io/color: {{ .color }}
+{{- end }}
 {{- end -}}
 
 {{- /* Pod annotations: global podAnnotations, then the proc's (the proc wins). */ -}}
@@ -146,7 +166,7 @@ container's own.
 {{- end -}}
 
 {{- /*
-env: the built-in LAIN_CLUSTER, K8S_NAMESPACE and IMAGE_TAG, then global `env`, then the proc's
+env: the built-in LAIN_CLUSTER, K8S_NAMESPACE and IMAGE_TAG (test pods: LAIN_RELEASE), then global `env`, then the proc's
 `env` (the proc wins), then, for init containers, the container's own env (a map, or a
 Kubernetes list of {name, value|valueFrom}). A user value replaces a built-in of the same name,
 so no name appears twice (server-side apply rejects duplicate env names).
@@ -176,8 +196,15 @@ so no name appears twice (server-side apply rejects duplicate env names).
     "LAIN_CLUSTER" ($root.Values.cluster | default "")
     "K8S_NAMESPACE" ($root.Values.k8s_namespace | default $root.Release.Namespace)
     "IMAGE_TAG" (include "lain.string" $tag) -}}
+{{- $names := list "LAIN_CLUSTER" "K8S_NAMESPACE" "IMAGE_TAG" -}}
+{{- /* Test pods also get LAIN_RELEASE: in a canary or blue/green release, the Services of the
+version under test are LAIN_RELEASE-PROC (http://${LAIN_RELEASE}-web:PORT tests that version). */ -}}
+{{- if eq (.kind | default "") "test" -}}
+{{- $_ := set $builtins "LAIN_RELEASE" (include "lain.release" $root) -}}
+{{- $names = append $names "LAIN_RELEASE" -}}
+{{- end -}}
 {{- $out := list -}}
-{{- range $name := list "LAIN_CLUSTER" "K8S_NAMESPACE" "IMAGE_TAG" -}}
+{{- range $name := $names -}}
 {{- if not (or (hasKey $vars $name) (has $name $ownNames)) -}}
 {{- $out = append $out (dict "name" $name "value" (get $builtins $name)) -}}
 {{- end -}}
@@ -245,7 +272,7 @@ claim attached to every pod would pin them all to one node).
 {{- range $claim, $_ := $root.Values.persistentVolumeClaims | default dict -}}
 {{- if and (has $claim $mounted) (not (hasKey $byName $claim)) -}}
 {{- $names = append $names $claim -}}
-{{- $claimName := printf "%s-%s" (include "lain.release" $root) $claim -}}
+{{- $claimName := printf "%s-%s" (include "lain.instance" $root) $claim -}}
 {{- $_ := set $byName $claim (dict "name" $claim "persistentVolumeClaim" (dict "claimName" $claimName)) -}}
 {{- end -}}
 {{- end -}}
