@@ -97,8 +97,8 @@ async fn canary_lifecycle(helm: &str) {
     assert!(out.stderr.contains("upgrade --install dummy-canary ./chart"), "{}", out.stderr);
     assert!(out.stderr.contains("--set-string canaryGroup=internal"), "{}", out.stderr);
     assert!(out.stdout.contains(&v1) && out.stdout.contains(&v2), "both versions named: {}", out.stdout);
-    assert_eq!(image(&t, "dummy-canary-web"), format!("127.0.0.1:5000/dummy:{v2}"));
-    assert_eq!(image(&t, "dummy-web"), format!("127.0.0.1:5000/dummy:{v1}"), "the main release is untouched");
+    assert_eq!(image(&t, "dummy-canary-web"), format!("{}/dummy:{v2}", crate::support::REGISTRY));
+    assert_eq!(image(&t, "dummy-web"), format!("{}/dummy:{v1}", crate::support::REGISTRY), "the main release is untouched");
     assert_eq!(
         canary_annotations(&t, "dummy-canary"),
         map(&[("canary", "true"), ("canary-by-header", "X-Canary"), ("canary-by-header-value", "yes")])
@@ -135,7 +135,7 @@ async fn canary_lifecycle(helm: &str) {
     assert!(out.stderr.contains("--reuse-values") && out.stderr.contains("canaryGroup=small"), "{}", out.stderr);
     assert_eq!(canary_annotations(&t, "dummy-canary"), map(&[("canary", "true"), ("canary-weight", "10")]));
     assert_eq!(t.get("apps/v1", "deployments", "dummy-canary-web").unwrap()["metadata"]["generation"], canary_rs_before, "the canary's pods were not touched");
-    assert_eq!(image(&t, "dummy-canary-web"), format!("127.0.0.1:5000/dummy:{v2}"), "--reuse-values kept the canary's tag");
+    assert_eq!(image(&t, "dummy-canary-web"), format!("{}/dummy:{v2}", crate::support::REGISTRY), "--reuse-values kept the canary's tag");
     let ev = strategy_events(&hook);
     assert_eq!((ev[1]["step"].as_str(), ev[1]["group"].as_str()), (Some("group_set"), Some("small")), "{ev:?}");
     let out = t.lain(&["set-canary-group", "nope"]).await;
@@ -148,7 +148,7 @@ async fn canary_lifecycle(helm: &str) {
     assert!(out.stderr.contains("uninstall dummy-canary"), "{}", out.stderr);
     assert!(ingresses(&t, "dummy-canary").is_empty());
     assert!(t.get("apps/v1", "deployments", "dummy-canary-web").is_none());
-    assert_eq!(image(&t, "dummy-web"), format!("127.0.0.1:5000/dummy:{v1}"));
+    assert_eq!(image(&t, "dummy-web"), format!("{}/dummy:{v1}", crate::support::REGISTRY));
     let out = t.lain(&["deploy", "--canary", "--abort"]).await;
     out.code(2);
     assert!(out.stderr.contains("no canary"), "{}", out.stderr);
@@ -159,7 +159,7 @@ async fn canary_lifecycle(helm: &str) {
     let v3 = t.commit("v3: the working tree moved on; --final ships the canary's tag, not this one");
     let out = t.lain(&["deploy", "--canary", "--final"]).await;
     out.ok();
-    assert_eq!(image(&t, "dummy-web"), format!("127.0.0.1:5000/dummy:{v2}"), "promoted the canary's {v2}, not {v3}");
+    assert_eq!(image(&t, "dummy-web"), format!("{}/dummy:{v2}", crate::support::REGISTRY), "promoted the canary's {v2}, not {v3}");
     assert!(t.get("apps/v1", "deployments", "dummy-canary-web").is_none());
     assert!(ingresses(&t, "dummy-canary").is_empty());
     assert!(canary_annotations(&t, "dummy").is_empty());
@@ -190,13 +190,13 @@ async fn failed_canary_leaves_main_alone(helm: &str) {
     out.code(4);
     assert!(out.stderr.contains("CrashLoopBackOff") && out.stderr.contains("boom: v2 is broken"), "{}", out.stderr);
     assert!(out.stderr.contains("--canary --abort"), "says how to remove it: {}", out.stderr);
-    assert_eq!(image(&t, "dummy-web"), format!("127.0.0.1:5000/dummy:{v1}"));
+    assert_eq!(image(&t, "dummy-web"), format!("{}/dummy:{v1}", crate::support::REGISTRY));
     // A broken canary is not promoted.
     let out = t.lain(&["deploy", "--canary", "--final"]).await;
     out.code(2);
     assert!(out.stderr.contains("is broken, not promoting it") && out.stderr.contains("CrashLoopBackOff"), "{}", out.stderr);
     assert!(!out.stderr.contains("upgrade --install dummy "), "main was not deployed: {}", out.stderr);
-    assert_eq!(image(&t, "dummy-web"), format!("127.0.0.1:5000/dummy:{v1}"), "{}", out.stderr);
+    assert_eq!(image(&t, "dummy-web"), format!("{}/dummy:{v1}", crate::support::REGISTRY), "{}", out.stderr);
     t.lain(&["deploy", "--canary", "--abort"]).await.ok();
     t.shutdown().await;
 }
