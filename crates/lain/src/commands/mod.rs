@@ -136,7 +136,7 @@ pub fn before_deploy(ctx: &Ctx, app: &lain_core::config::AppConfig, build: bool,
         Ok(true) => Ok(()),
         Ok(false) | Err(_) if build => {
             let opts = build_op::BuildOptions { push: true, skip_existing: true, ..Default::default() };
-            block_on(build_op::run(&ic, &opts))?;
+            block_on(build_op::run(&ic, &opts)).map_err(LainError::from)?;
             Ok(())
         }
         Ok(false) => Err(LainError::bad_input(format!(
