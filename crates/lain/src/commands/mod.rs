@@ -151,6 +151,14 @@ pub fn before_deploy(ctx: &Ctx, app: &lain_core::config::AppConfig, build: bool,
     }
 }
 
+/// The webhook after an env / secret change (key names only).
+pub fn announce_change(ctx: &Ctx, change: &lain_core::ops::secret_edit::EnvChange) -> Result<()> {
+    if !change.is_empty() {
+        lain_core::ops::announce::secret_change(ctx, &ctx.load_app(&[])?, change);
+    }
+    Ok(())
+}
+
 /// Ends the process with a command's own exit code (`lain x`, `lain job`): that code is the
 /// user's program's, not one of lain's.
 pub fn exit_with(code: i32) -> Result<()> {
