@@ -20,6 +20,18 @@ struct Case {
     kube_config_regular_file: bool,
     #[serde(default)]
     no_chart: bool,
+    /// Write a kubeconfig for cluster `test` pointing at this server.
+    #[serde(default)]
+    kubeconfig_server: Option<String>,
+    /// Contents of values-test.yaml in a CLUSTER_VALUES_DIR (instead of the built-in clusters).
+    #[serde(default)]
+    cluster_values: Option<String>,
+    /// Make the app a git repository with everything committed.
+    #[serde(default)]
+    git: bool,
+    /// A file created after the commit (a dirty working tree).
+    #[serde(default)]
+    dirty_file: Option<String>,
 }
 
 fn corpus_dir() -> PathBuf {
@@ -75,7 +87,13 @@ fn run_case(name: &str, dir: &Path) -> Result<(), String> {
     let kube = home.path().join(".kube");
     std::fs::create_dir_all(&kube).unwrap();
     if !case.no_kubeconfig {
-        std::fs::write(kube.join("kubeconfig-test"), "apiVersion: v1\nkind: Config\n").unwrap();
+        let kc = match &case.kubeconfig_server {
+            Some(server) => format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster: {{server: \"{server}\"}}\ncontexts:\n- name: test\n  context: {{cluster: test, user: u, namespace: default}}\ncurrent-context: test\nusers:\n- name: u\n  user: {{token: t}}\n"
+            ),
+            None => "apiVersion: v1\nkind: Config\n".to_string(),
+        };
+        std::fs::write(kube.join("kubeconfig-test"), kc).unwrap();
     }
     if case.kube_config_regular_file {
         std::fs::write(kube.join("config"), "someone's own config\n").unwrap();
@@ -91,15 +109,33 @@ fn run_case(name: &str, dir: &Path) -> Result<(), String> {
     if case.no_chart {
         let _ = std::fs::remove_dir_all(app.path().join("chart"));
     }
+    if case.git {
+        for args in [&["init", "-q"][..], &["add", "-A"], &["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "app"]] {
+            let o = Command::new("git").args(args).current_dir(app.path()).output().unwrap();
+            assert!(o.status.success(), "{name}: git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+    if let Some(f) = &case.dirty_file {
+        std::fs::write(app.path().join(f), "uncommitted\n").unwrap();
+    }
+    let cv = tempfile::tempdir().unwrap();
+    if let Some(text) = &case.cluster_values {
+        std::fs::write(cv.path().join("values-test.yaml"), text).unwrap();
+    }
     let before = (snapshot(home.path()), snapshot(app.path()));
-    let out = Command::new(env!("CARGO_BIN_EXE_lain"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lain"));
+    if case.cluster_values.is_some() {
+        cmd.env("CLUSTER_VALUES_DIR", cv.path());
+    } else {
+        cmd.env_remove("CLUSTER_VALUES_DIR");
+    }
+    let out = cmd
         .args(&case.args)
         .current_dir(app.path())
         .env("HOME", home.path())
         .env("NO_COLOR", "1")
         .env("LAIN_HELM", "/nonexistent/helm-must-not-run-for-bad-input")
         .env_remove("KUBECONFIG")
-        .env_remove("CLUSTER_VALUES_DIR")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

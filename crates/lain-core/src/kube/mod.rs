@@ -27,6 +27,8 @@ pub enum KubeError {
     Kubeconfig { path: String, reason: String },
     #[error("cannot reach the Kubernetes API at {server}: {reason}\n    fix: check your network / VPN and that ~/.kube/kubeconfig-{cluster} is current")]
     Connect { server: String, cluster: String, reason: String },
+    #[error("{action}: cannot reach the Kubernetes API server: {reason}\n    fix: check your network / VPN, and that ~/.kube/config (see `lain use`) points at a live cluster: `kubectl get pods` should answer")]
+    Unreachable { action: String, reason: String },
     #[error("{action}: {source}")]
     Api {
         action: String,
@@ -41,6 +43,17 @@ pub enum KubeError {
 
 impl KubeError {
     pub fn api(action: impl Into<String>, source: kube::Error) -> Self {
+        // Transport failures (refused, timed out, DNS) say nothing useful at the top of kube's
+        // error chain; the deepest cause does ("Connection refused (os error 111)").
+        if matches!(source, kube::Error::Service(_) | kube::Error::HyperError(_)) {
+            let mut reason = source.to_string();
+            let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&source);
+            while let Some(c) = cur {
+                reason = c.to_string();
+                cur = c.source();
+            }
+            return KubeError::Unreachable { action: action.into(), reason };
+        }
         KubeError::Api { action: action.into(), source: Box::new(source) }
     }
 

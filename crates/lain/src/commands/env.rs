@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use lain_core::ops::announce;
 use clap::Subcommand;
 use lain_core::context::Ctx;
 use lain_core::ops::env;
@@ -36,24 +35,15 @@ pub enum Action {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    match a.action {
-        Action::Show => output::data(&env::show(ctx)?),
-        Action::Edit => {
-            let change = env::edit(ctx)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
+    let change = match a.action {
+        Action::Show => {
+            output::data(&env::show(ctx)?);
+            return Ok(());
         }
-        Action::Add { pairs } => {
-            let change = env::add(ctx, &pairs)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
-        }
-        Action::Remove { keys } => {
-            let change = env::remove(ctx, &keys)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
-        }
-        Action::Apply { file } => {
-            let change = env::apply(ctx, &file)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
-        }
-    }
-    Ok(())
+        Action::Edit => env::edit(ctx)?,
+        Action::Add { pairs } => env::add(ctx, &pairs)?,
+        Action::Remove { keys } => env::remove(ctx, &keys)?,
+        Action::Apply { file } => env::apply(ctx, &file)?,
+    };
+    super::announce_change(ctx, &change)
 }

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use lain_core::context::Ctx;
 use lain_core::ops::{self, build, compose, prepare, push, run as run_op, save, version};
+use lain_core::error::LainError;
 use lain_core::output;
 
 fn image_ctx(ctx: &Ctx) -> Result<lain_core::ops::ImageContext> {
@@ -30,7 +31,7 @@ pub struct BuildArgs {
 pub fn build(ctx: &Ctx, a: BuildArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
     let opts = build::BuildOptions { push: a.push || a.deploy, keep_dockerfile: a.keep_dockerfile, allow_dirty: a.allow_dirty, skip_existing: false };
-    let outcome = super::block_on(build::run(&ic, &opts))?;
+    let outcome = super::block_on(build::run(&ic, &opts)).map_err(LainError::from)?;
     if a.deploy {
         return super::deploy_after_build(ctx, outcome.tag());
     }
@@ -48,7 +49,7 @@ pub struct PrepareArgs {
 
 pub fn prepare(ctx: &Ctx, a: PrepareArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
-    let image = prepare::run(&ic, &prepare::PrepareOptions { push: !a.skip_push, keep_dockerfile: a.keep_dockerfile })?;
+    let image = prepare::run(&ic, &prepare::PrepareOptions { push: !a.skip_push, keep_dockerfile: a.keep_dockerfile }).map_err(LainError::from)?;
     output::success(&format!("prepared {image}"));
     Ok(())
 }
@@ -62,7 +63,7 @@ pub struct PushArgs {
 
 pub fn push(ctx: &Ctx, a: PushArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
-    for i in push::run(&ic, &push::PushOptions { allow_dirty: a.allow_dirty })? {
+    for i in push::run(&ic, &push::PushOptions { allow_dirty: a.allow_dirty }).map_err(LainError::from)? {
         output::success(&format!("pushed {i}"));
     }
     Ok(())
@@ -87,7 +88,7 @@ pub fn run(ctx: &Ctx, a: RunArgs) -> Result<()> {
     use std::io::IsTerminal;
     let ic = image_ctx(ctx)?;
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let status = run_op::run(&ic, &run_op::RunOptions { prepare: a.prepare, user: a.user, command: a.command, allow_dirty: a.allow_dirty, tty })?;
+    let status = run_op::run(&ic, &run_op::RunOptions { prepare: a.prepare, user: a.user, command: a.command, allow_dirty: a.allow_dirty, tty }).map_err(LainError::from)?;
     // The command's own exit code is the user's; pass it through.
     match status.code() {
         Some(0) => Ok(()),
@@ -110,7 +111,7 @@ pub struct SaveArgs {
 
 pub fn save(ctx: &Ctx, a: SaveArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
-    let path = save::run(&ic, &save::SaveOptions { output: a.output, prepare: a.prepare, allow_dirty: a.allow_dirty }, &ctx.env.cwd)?;
+    let path = save::run(&ic, &save::SaveOptions { output: a.output, prepare: a.prepare, allow_dirty: a.allow_dirty }, &ctx.env.cwd).map_err(LainError::from)?;
     output::success(&format!("saved {}", path.display()));
     Ok(())
 }
@@ -124,7 +125,7 @@ pub struct ImageArgs {
 /// Prints the image reference of the current commit (for `$(lain image)` in CI).
 pub fn image(ctx: &Ctx, a: ImageArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
-    output::data(&ops::image::run(&ic, a.allow_dirty)?);
+    output::data(&ops::image::run(&ic, a.allow_dirty).map_err(LainError::from)?);
     Ok(())
 }
 
@@ -139,7 +140,7 @@ pub fn version(ctx: &Ctx, a: VersionArgs) -> Result<()> {
     let app = ctx.load_app(&[])?;
     let ic = ops::image_context(ctx, &app)?;
     let deployed = super::deployed_tag(ctx, &app);
-    let list = super::block_on(version::run(&ic, &version::VersionOptions { n: a.n, deployed }))?;
+    let list = super::block_on(version::run(&ic, &version::VersionOptions { n: a.n, deployed })).map_err(LainError::from)?;
     output::data(&list.render());
     if let Some(note) = list.note() {
         output::info(&note);
@@ -156,7 +157,7 @@ pub struct ComposeArgs {
 
 pub fn compose(ctx: &Ctx, a: ComposeArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
-    let path = compose::run(&ic, &compose::ComposeOptions { force: a.force })?;
+    let path = compose::run(&ic, &compose::ComposeOptions { force: a.force }).map_err(LainError::from)?;
     output::success(&format!("wrote {}: review it (databases, env), then `docker-compose up`", path.display()));
     Ok(())
 }

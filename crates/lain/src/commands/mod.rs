@@ -136,7 +136,7 @@ pub fn before_deploy(ctx: &Ctx, app: &lain_core::config::AppConfig, build: bool,
         Ok(true) => Ok(()),
         Ok(false) | Err(_) if build => {
             let opts = build_op::BuildOptions { push: true, skip_existing: true, ..Default::default() };
-            block_on(build_op::run(&ic, &opts))?;
+            block_on(build_op::run(&ic, &opts)).map_err(LainError::from)?;
             Ok(())
         }
         Ok(false) => Err(LainError::bad_input(format!(
@@ -149,6 +149,14 @@ pub fn before_deploy(ctx: &Ctx, app: &lain_core::config::AppConfig, build: bool,
             Ok(())
         }
     }
+}
+
+/// The webhook after an env / secret change (key names only).
+pub fn announce_change(ctx: &Ctx, change: &lain_core::ops::secret_edit::EnvChange) -> Result<()> {
+    if !change.is_empty() {
+        lain_core::ops::announce::secret_change(ctx, &ctx.load_app(&[])?, change);
+    }
+    Ok(())
 }
 
 /// Ends the process with a command's own exit code (`lain x`, `lain job`): that code is the

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use lain_core::ops::announce;
 use clap::Subcommand;
 use lain_core::context::Ctx;
 use lain_core::ops::secret;
@@ -36,24 +35,15 @@ pub enum Action {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    match a.action {
-        Action::Show => output::data(&secret::show(ctx)?),
-        Action::Edit => {
-            let change = secret::edit(ctx)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
+    let change = match a.action {
+        Action::Show => {
+            output::data(&secret::show(ctx)?);
+            return Ok(());
         }
-        Action::Add { files } => {
-            let change = secret::add(ctx, &files)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
-        }
-        Action::Remove { keys } => {
-            let change = secret::remove(ctx, &keys)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
-        }
-        Action::Apply { file } => {
-            let change = secret::apply(ctx, &file)?;
-            announce::secret_change(ctx, &ctx.load_app(&[])?, &change);
-        }
-    }
-    Ok(())
+        Action::Edit => secret::edit(ctx)?,
+        Action::Add { files } => secret::add(ctx, &files)?,
+        Action::Remove { keys } => secret::remove(ctx, &keys)?,
+        Action::Apply { file } => secret::apply(ctx, &file)?,
+    };
+    super::announce_change(ctx, &change)
 }

@@ -26,12 +26,19 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
-    lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain update-image")?;
     let app = ctx.load_app(&[])?;
     let procs = a.procs.clone();
+    // Names are checked before anything is asked of the cluster or the registry.
+    for p in &procs {
+        if app.proc(p).is_none() {
+            let known: Vec<&str> = app.procs.iter().map(|p| p.name.as_str()).collect();
+            return Err(lain_core::error::LainError::bad_input(format!("unknown proc `{p}`; the procs of {} are: {}", app.appname, known.join(", "))).into());
+        }
+    }
+    lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain update-image")?;
     let tag = if a.deduce {
         let ic = lain_core::ops::image_context(ctx, &app)?;
-        let list = super::block_on(lain_core::ops::version::run(&ic, &lain_core::ops::version::VersionOptions { n: Some(1), deployed: None }))?;
+        let list = super::block_on(lain_core::ops::version::run(&ic, &lain_core::ops::version::VersionOptions { n: Some(1), deployed: None })).map_err(lain_core::error::LainError::from)?;
         let newest = list.versions.first().map(|v| v.tag.clone()).ok_or_else(|| {
             lain_core::error::LainError::bad_input(format!("--deduce: the registry has no image of {} in lain's %ct-%H format\n    fix: `lain build --push` first, or pass --tag TAG", app.appname))
         })?;
