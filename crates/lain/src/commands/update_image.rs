@@ -31,8 +31,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     // Names are checked before anything is asked of the cluster or the registry.
     for p in &procs {
         if app.proc(p).is_none() {
-            let known: Vec<&str> = app.procs.iter().map(|p| p.name.as_str()).collect();
-            return Err(lain_core::error::LainError::bad_input(format!("unknown proc `{p}`; the procs of {} are: {}", app.appname, known.join(", "))).into());
+            let known: Vec<String> = app.procs.iter().map(|p| p.name.clone()).collect();
+            return Err(lain_core::ops::release::unknown_name("proc", p, &app.appname, &known).into());
         }
     }
     lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain update-image")?;
