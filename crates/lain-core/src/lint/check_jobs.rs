@@ -68,33 +68,19 @@ fn job(name: &str, base: &str, entry: &Value, sink: &mut Sink) {
         return;
     }
     let what = if migration { "migration Job" } else { "hook Job" };
+    // lain's chart renders `backoffLimit: 0` for jobs that leave it out, so only an explicit
+    // retry count is a risk: a half-applied migration run again can corrupt the schema, and a
+    // failing hook retried keeps the deploy waiting.
     let backoff = walk::int(entry.get("backoffLimit"));
-    match backoff {
-        None if hook => sink.push(
-            Severity::Warning,
-            "hook-job-backoff-limit",
-            walk::join(base, "backoffLimit"),
-            format!(
-                "{what} without backoffLimit: Kubernetes retries a failed Job 6 times, so a failing {} runs 7 times while the deploy waits",
-                if migration { "migration" } else { "hook" }
-            ),
-            "set `backoffLimit: 0` and read the failed pod's logs (`lain logs JOB`) instead",
-        ),
-        Some(n) if migration && n > 0 => sink.push(
+    // A hook that is not a migration may retry when it says so explicitly.
+    if let Some(n) = backoff.filter(|n| migration && *n > 0) {
+        sink.push(
             Severity::Warning,
             "migration-retries",
             walk::join(base, "backoffLimit"),
             format!("migration Job retried up to {n} times: re-running a half-applied migration can corrupt the schema"),
-            "set `backoffLimit: 0`",
-        ),
-        None => sink.push(
-            Severity::Warning,
-            "migration-retries",
-            walk::join(base, "backoffLimit"),
-            "migration Job without backoffLimit: Kubernetes retries it 6 times; re-running a half-applied migration can corrupt the schema",
-            "set `backoffLimit: 0`",
-        ),
-        _ => {}
+            "set `backoffLimit: 0` (or leave it out: lain's chart defaults to 0) and read the failed pod's logs (`lain logs JOB`)",
+        );
     }
     if walk::int(entry.get("activeDeadlineSeconds")).is_none() {
         sink.push(
