@@ -284,6 +284,8 @@ impl Checker {
 }
 
 fn join(prefix: &str, key: &str) -> String {
+    // An empty key (`"": x`, or `! : x`) must still show in the path (found by fuzzing).
+    let key = if key.is_empty() { "\"\"" } else { key };
     if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") }
 }
 
@@ -666,6 +668,14 @@ mod tests {
         let p = one("appname: a\ndeployments:\n  web: {}\njobs:\n  web:\n    command: [x]\n");
         assert_eq!(p.key, "jobs.web");
         assert!(p.message.contains("same name as a proc"), "{p}");
+    }
+
+    #[test]
+    fn an_empty_key_is_named() {
+        // Input found by the values_merge_validate fuzz target.
+        let p = problems("a?ppnedapp  web:\n  : imcedapp  web:\n! : m m  ");
+        assert!(p.iter().all(|p| !p.key.is_empty()), "{p:#?}");
+        assert!(p.iter().any(|p| p.key == "\"\"" && p.origin.line == 3), "{p:#?}");
     }
 
     #[test]
