@@ -169,6 +169,13 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
         (r.len() == 2 && r.iter().all(|n| n.starts_with("dummy-green-web-"))).then_some(())
     })
     .await;
+    // The recorder's watch can trail the API's current state under load: let it catch up to
+    // the green endpoints before reading what it saw.
+    eventually(Duration::from_secs(10), "the recorder saw the green endpoints", || {
+        let eps = web_endpoints(endpoints.snapshot());
+        eps.last().filter(|(r, n)| r.len() == 2 && n.is_empty() && r.iter().all(|x| x.starts_with("dummy-green-web-"))).map(|_| ())
+    })
+    .await;
     let eps = web_endpoints(endpoints.stop());
     let is_green = |n: &String| n.starts_with("dummy-green-web-");
     assert!(eps.iter().all(|(ready, _)| !ready.is_empty()), "the Service always had Ready pods: {eps:?}");
