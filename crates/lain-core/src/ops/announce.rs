@@ -29,12 +29,8 @@ fn notifier(app: &AppConfig) -> Option<Notifier> {
 }
 
 fn send(n: &Notifier, cluster: &str, event: Event) {
-    let run = async { n.send_and_warn(cluster, &event).await };
-    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => {
-            rt.block_on(run);
-        }
-        Err(e) => output::warn(&format!("webhook not sent: {e}")),
+    if let Err(e) = crate::ops::release::block_on(n.send_and_warn(cluster, &event)) {
+        output::warn(&format!("webhook not sent: {e}"));
     }
 }
 

@@ -82,10 +82,11 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// Runs an async op to completion. The runtime is made only by commands that need one, so
-/// `lain --help` and `lain use` start instantly.
+/// `lain --help` and `lain use` start instantly; it is `ops::release::block_on`'s, which also
+/// does not wait on a blocking task reading a terminal.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(rt) => rt.block_on(f),
+    match lain_core::ops::release::block_on(f) {
+        Ok(out) => out,
         Err(e) => panic!("cannot start the async runtime: {e}"),
     }
 }
