@@ -1,5 +1,6 @@
 //! kube-sim: an in-memory Kubernetes API server for tests and demos. Real helm 3 / helm 4,
-//! kubectl and kube-rs talk to it over plain HTTP on 127.0.0.1. See README.md for what is
+//! kubectl and kube-rs talk to it on 127.0.0.1, over plain HTTP or, like a real API server,
+//! HTTPS with a bearer token. See README.md for what is
 //! faithful, what is simulated, and how a test steers the simulated cluster.
 
 pub mod clock;
@@ -56,11 +57,25 @@ pub struct Options {
     /// How far behind the host clock simulated time starts; `None` picks
     /// [`clock::default_head_start`] for `time_scale` (see the clock module for why).
     pub head_start: Option<Duration>,
+    /// Serve HTTPS with this certificate instead of plain HTTP.
+    pub tls: Option<Tls>,
+    /// Require `Authorization: Bearer TOKEN` on every request, answering 401 otherwise as the
+    /// real server does for an unknown or missing token.
+    pub token: Option<String>,
+}
+
+/// HTTPS material, PEM text. `ca` is the certificate clients must trust (what a kubeconfig's
+/// `certificate-authority-data` and a pod's `ca.crt` hold).
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert_chain: String,
+    pub key: String,
+    pub ca: String,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { port: 0, time_scale: 1.0, tick: Duration::from_millis(20), controllers: true, log_requests: false, head_start: None }
+        Self { port: 0, time_scale: 1.0, tick: Duration::from_millis(20), controllers: true, log_requests: false, head_start: None, tls: None, token: None }
     }
 }
 
@@ -87,6 +102,9 @@ pub struct Shared {
     pub shutdown: tokio_watch::Sender<bool>,
     pub addr: SocketAddr,
     pub log_requests: bool,
+    /// The CA clients must trust, when serving HTTPS.
+    pub tls_ca: Option<String>,
+    pub token: Option<String>,
 }
 
 impl Shared {
@@ -106,6 +124,7 @@ pub struct KubeSim {
 
 impl KubeSim {
     pub async fn start(opts: Options) -> std::io::Result<Self> {
+        let acceptor = opts.tls.as_ref().map(tls_acceptor).transpose()?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", opts.port)).await?;
         let addr = listener.local_addr()?;
         let (passes, _) = tokio_watch::channel(PassDone::default());
@@ -119,9 +138,11 @@ impl KubeSim {
             shutdown,
             addr,
             log_requests: opts.log_requests || std::env::var("KUBE_SIM_LOG").is_ok_and(|v| v == "1"),
+            tls_ca: opts.tls.as_ref().map(|t| t.ca.clone()),
+            token: opts.token.clone(),
         });
         controllers::bootstrap(&shared);
-        let mut tasks = vec![tokio::spawn(server::serve(listener, shared.clone()))];
+        let mut tasks = vec![tokio::spawn(server::serve(listener, acceptor, shared.clone()))];
         if opts.controllers {
             tasks.push(tokio::spawn(controllers::run(shared.clone(), opts.tick)));
         }
@@ -132,14 +153,16 @@ impl KubeSim {
         self.shared.addr
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.shared.addr)
+        let scheme = if self.shared.tls_ca.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.shared.addr)
     }
 
-    /// Writes a kubeconfig (context `kube-sim`, given default namespace) pointing at this server.
+    /// Writes a kubeconfig (context `kube-sim`, given default namespace) pointing at this server,
+    /// with its CA and token when it has them.
     pub fn write_kubeconfig(&self, path: &Path, namespace: &str) -> std::io::Result<()> {
-        std::fs::write(path, kubeconfig(&self.url(), namespace))
+        std::fs::write(path, kubeconfig_with(&self.url(), namespace, self.shared.tls_ca.as_deref(), self.shared.token.as_deref().unwrap_or("kube-sim")))
     }
 
     /// Stops serving: the listener closes, open connections and watches end.
@@ -243,7 +266,29 @@ impl Drop for KubeSim {
 }
 
 pub fn kubeconfig(url: &str, namespace: &str) -> String {
+    kubeconfig_with(url, namespace, None, "kube-sim")
+}
+
+fn kubeconfig_with(url: &str, namespace: &str, ca: Option<&str>, token: &str) -> String {
+    use base64::Engine as _;
+    let ca = ca.map(|c| format!("    certificate-authority-data: {}\n", base64::engine::general_purpose::STANDARD.encode(c))).unwrap_or_default();
     format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-sim\n  cluster:\n    server: {url}\ncontexts:\n- name: kube-sim\n  context:\n    cluster: kube-sim\n    user: kube-sim\n    namespace: {namespace}\ncurrent-context: kube-sim\nusers:\n- name: kube-sim\n  user:\n    token: kube-sim\npreferences: {{}}\n"
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-sim\n  cluster:\n    server: {url}\n{ca}contexts:\n- name: kube-sim\n  context:\n    cluster: kube-sim\n    user: kube-sim\n    namespace: {namespace}\ncurrent-context: kube-sim\nusers:\n- name: kube-sim\n  user:\n    token: {token}\npreferences: {{}}\n"
     )
+}
+
+fn tls_acceptor(t: &Tls) -> std::io::Result<tokio_rustls::TlsAcceptor> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let bad = |what: &str, e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {e}"));
+    let certs = CertificateDer::pem_slice_iter(t.cert_chain.as_bytes()).collect::<Result<Vec<_>, _>>().map_err(|e| bad("TLS certificate", e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_slice(t.key.as_bytes()).map_err(|e| bad("TLS key", e.to_string()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("TLS", e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| bad("TLS certificate", e.to_string()))?;
+    // This server speaks HTTP/1.1 only; saying so keeps clients from trying h2.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }

@@ -1,5 +1,5 @@
-//! `kube-sim --port N --kubeconfig PATH [--time-scale X] [--namespace NS] [--registry HOST:PORT]`:
-//! serves until SIGINT/SIGTERM.
+//! `kube-sim --port N --kubeconfig PATH [--time-scale X] [--namespace NS] [--registry HOST:PORT]
+//! [--tls-cert PEM --tls-key PEM [--tls-ca PEM]] [--token TOKEN]`: serves until SIGINT/SIGTERM.
 //!
 //! `--registry` makes the simulated kubelet "pull" images of that registry for real: a tag the
 //! registry does not have leaves its pods in ImagePullBackOff, as on a real cluster. That is
@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 fn usage() -> ! {
-    eprintln!("usage: kube-sim [--port N] [--kubeconfig PATH] [--namespace NS] [--time-scale X] [--registry HOST:PORT] [--log-requests]");
+    eprintln!("usage: kube-sim [--port N] [--kubeconfig PATH] [--namespace NS] [--time-scale X] [--registry HOST:PORT] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]] [--token TOKEN] [--log-requests]");
     std::process::exit(2)
 }
 
@@ -18,6 +18,7 @@ async fn main() {
     let mut kubeconfig = PathBuf::from("kube-sim.kubeconfig");
     let mut namespace = "default".to_string();
     let mut registry: Option<String> = None;
+    let (mut cert, mut key, mut ca): (Option<PathBuf>, Option<PathBuf>, Option<PathBuf>) = (None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| usage());
@@ -28,9 +29,28 @@ async fn main() {
             "--time-scale" => opts.time_scale = val().parse().unwrap_or_else(|_| usage()),
             "--log-requests" => opts.log_requests = true,
             "--registry" => registry = Some(val()),
+            "--tls-cert" => cert = Some(PathBuf::from(val())),
+            "--tls-key" => key = Some(PathBuf::from(val())),
+            "--tls-ca" => ca = Some(PathBuf::from(val())),
+            "--token" => opts.token = Some(val()),
             "-h" | "--help" => usage(),
             _ => usage(),
         }
+    }
+    match (cert, key) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &PathBuf| {
+                std::fs::read_to_string(p).unwrap_or_else(|e| {
+                    eprintln!("kube-sim: cannot read {}: {e}", p.display());
+                    std::process::exit(1)
+                })
+            };
+            let cert_chain = read(&cert);
+            let ca = ca.as_ref().map(read).unwrap_or_else(|| cert_chain.clone());
+            opts.tls = Some(kube_sim::Tls { key: read(&key), cert_chain, ca });
+        }
+        (None, None) => {}
+        _ => usage(),
     }
     let sim = match kube_sim::KubeSim::start(opts).await {
         Ok(s) => s,

@@ -12,6 +12,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
 
 use crate::resources::{self, ResId};
 use crate::status::ApiError;
@@ -19,7 +20,7 @@ use crate::{Shared, discovery, handlers, openapi};
 
 pub type Body = UnsyncBoxBody<Bytes, Infallible>;
 
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+pub async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.subscribe();
     loop {
         let accepted = tokio::select! {
@@ -28,18 +29,37 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         };
         let Ok((stream, _)) = accepted else { continue };
         let shared = shared.clone();
-        let mut stop = shared.shutdown.subscribe();
-        tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| {
-                let shared = shared.clone();
-                async move { Ok::<_, Infallible>(handle(shared, req).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).with_upgrades();
-            tokio::select! {
-                _ = conn => {}
-                _ = stop.changed() => {}
+        match &tls {
+            None => {
+                tokio::spawn(serve_connection(stream, shared));
             }
-        });
+            Some(acceptor) => {
+                // The handshake runs in the connection's task: a slow or broken client must not
+                // hold up the accept loop.
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Ok(s) = acceptor.accept(stream).await {
+                        serve_connection(s, shared).await;
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let mut stop = shared.shutdown.subscribe();
+    let svc = hyper::service::service_fn(move |req| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(handle(shared, req).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).with_upgrades();
+    tokio::select! {
+        _ = conn => {}
+        _ = stop.changed() => {}
     }
 }
 
@@ -149,6 +169,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let query = parse_query(&raw_query);
     let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (content_type, accept, user_agent) = (header("content-type"), header("accept"), header("user-agent"));
+    if let Some(token) = &shared.token {
+        // The real server authenticates before anything else, with a bare Status.
+        if header("authorization").strip_prefix("Bearer ") != Some(token.as_str()) {
+            return error_response(&ApiError::new(401, "Unauthorized", "Unauthorized"));
+        }
+    }
     let is_upgrade = req.headers().contains_key("upgrade");
     let (upgrade, body) = if is_upgrade {
         (Some(req), Bytes::new())

@@ -86,6 +86,12 @@ pub struct ClusterConfig {
     pub remote_docker: Option<String>,
     #[serde(default)]
     pub webhook: Option<serde_json::Value>,
+    /// The lain image (Dockerfile.ci) that in-cluster jobs run: `deploy --delete-after`.
+    #[serde(default)]
+    pub lain_image: Option<String>,
+    /// The service account those jobs run as (allowed to uninstall releases).
+    #[serde(default)]
+    pub lain_service_account: Option<String>,
 }
 
 impl ClusterConfig {

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use crate::config::{AppConfig, ClusterConfig, Clusters, LoadOptions};
 use crate::error::LainError;
 use crate::helm::Helm;
+use crate::kube::in_cluster::InCluster;
 use crate::kubeconfig::KubeDir;
 
 /// The process environment lain reads, in one place.
@@ -24,6 +25,11 @@ pub struct Env {
     pub editor: Option<String>,
     /// `KUBECONFIG` set by the user overrides ~/.kube/config for kubectl and helm.
     pub kubeconfig_env: Option<String>,
+    /// Set when lain runs in a pod (`KUBERNETES_SERVICE_HOST`/`PORT`); the service account
+    /// directory is `LAIN_SERVICEACCOUNT_DIR` or the kubelet's standard mount.
+    pub in_cluster: Option<InCluster>,
+    /// `LAIN_RELEASE`, which the chart gives helm test pods: the release `lain wait` checks there.
+    pub lain_release: Option<String>,
 }
 
 fn var(k: &str) -> Option<String> {
@@ -42,6 +48,8 @@ impl Env {
             docker: var("LAIN_DOCKER").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("docker")),
             editor: var("VISUAL").or_else(|| var("EDITOR")),
             kubeconfig_env: var("KUBECONFIG"),
+            in_cluster: InCluster::detect(var("KUBERNETES_SERVICE_HOST"), var("KUBERNETES_SERVICE_PORT"), var("LAIN_SERVICEACCOUNT_DIR").map(PathBuf::from)),
+            lain_release: var("LAIN_RELEASE"),
             home,
         }
     }

@@ -56,6 +56,7 @@ fn base() -> StatusModel {
             user: Some("alice".into()),
             chart: Some("dummy-0.1.0".into()),
             description: None,
+            expires_at: None,
         }),
         release_error: None,
         workloads: vec![WorkloadRow {

@@ -4,6 +4,8 @@
 //! LAIN_E2E_KUBECONFIG=~/.kube/kubeconfig-staging \
 //! LAIN_E2E_NAMESPACE=lain-e2e \          # must exist; everything is created and deleted in it
 //! LAIN_E2E_IMAGE=busybox:1.36 \          # any image with sh, httpd and sleep the nodes can pull
+//! LAIN_E2E_LAIN_IMAGE=reg/lain:latest \  # optional: the lain image, for --delete-after
+//! LAIN_E2E_LAIN_SA=lain-janitor \        # optional: its service account (docs/cluster-ops.md)
 //! cargo test -p lain --test e2e -- --test-threads 2
 //! ```
 //!
@@ -45,7 +47,14 @@ fn setup(test: &str, values: &str) -> Option<E2e> {
     std::fs::copy(shellexpand(&kubeconfig), kube.join("kubeconfig-e2e")).expect("LAIN_E2E_KUBECONFIG readable");
     std::os::unix::fs::symlink("kubeconfig-e2e", kube.join("config")).unwrap();
     let clusters = tempfile::tempdir().unwrap();
-    std::fs::write(clusters.path().join("values-e2e.yaml"), format!("registry: registry.invalid\nnamespace: {namespace}\ndomain: e2e.invalid\n")).unwrap();
+    let mut cluster = format!("registry: registry.invalid\nnamespace: {namespace}\ndomain: e2e.invalid\n");
+    if let Some(i) = var("LAIN_E2E_LAIN_IMAGE") {
+        cluster.push_str(&format!("lain_image: {i}\n"));
+    }
+    if let Some(sa) = var("LAIN_E2E_LAIN_SA") {
+        cluster.push_str(&format!("lain_service_account: {sa}\n"));
+    }
+    std::fs::write(clusters.path().join("values-e2e.yaml"), cluster).unwrap();
     let app = tempfile::tempdir().unwrap();
     let e = E2e { home, app, clusters, name };
     git(e.app.path(), &["init", "-q"]);
@@ -161,6 +170,49 @@ fn wait_times_out_on_a_pod_never_ready() {
     e.ok(&["deploy", "--no-wait"]);
     let o = e.lain(&["wait", "--timeout", "60s"]);
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+}
+
+/// `lain wait RELEASE` from a directory without a chart, with only KUBECONFIG (a CI job).
+#[test]
+fn wait_by_release_name_with_only_a_kubeconfig() {
+    let Some(e) = setup("waitname", &web_values(1, "")) else { return };
+    e.ok(&["use", "e2e"]);
+    e.ok(&["deploy", "--timeout", "5m"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lain"))
+        .args(["wait", &e.name, "--timeout", "2m"])
+        .current_dir(elsewhere.path())
+        .env("HOME", elsewhere.path())
+        .env("KUBECONFIG", e.home.path().join(".kube/kubeconfig-e2e"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// The cluster uninstalls a `--delete-after` release by itself (needs LAIN_E2E_LAIN_IMAGE and a
+/// service account allowed to uninstall, LAIN_E2E_LAIN_SA).
+#[test]
+fn delete_after_uninstalls_on_the_cluster() {
+    if var("LAIN_E2E_LAIN_IMAGE").is_none() {
+        eprintln!("e2e delete_after: skipped, LAIN_E2E_LAIN_IMAGE is not set (the lain image the deletion runs in)");
+        return;
+    }
+    let Some(e) = setup("expire", &web_values(1, "")) else { return };
+    e.ok(&["use", "e2e"]);
+    e.ok(&["deploy", "--delete-after", "1m", "--timeout", "5m"]);
+    // Due at the next minute boundary after one minute; give the CronJob and helm 4 more.
+    let helm = var("LAIN_E2E_HELM").map(PathBuf::from).unwrap_or_else(|| tool("helm3"));
+    let namespace = var("LAIN_E2E_NAMESPACE").unwrap_or_else(|| "lain-e2e".into());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let o = Command::new(&helm).args(["status", &e.name, "--namespace", &namespace]).env("HOME", e.home.path()).env_remove("KUBECONFIG").output().unwrap();
+        if !o.status.success() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{} still installed 5 minutes later: kubectl get cronjob,job,pod -l lain.io/delete-after={}", e.name, e.name);
+        std::thread::sleep(std::time::Duration::from_secs(10));
+    }
 }
 
 #[test]

@@ -152,6 +152,8 @@ impl World {
                 docker: "docker".into(),
                 editor: None,
                 kubeconfig_env: None,
+                in_cluster: None,
+                lain_release: None,
             },
             Default::default(),
         );

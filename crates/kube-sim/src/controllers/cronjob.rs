@@ -80,7 +80,13 @@ impl Schedule {
 
     /// Whether the minute starting at `t` (UTC) is scheduled.
     pub fn matches(&self, t: jiff::Timestamp) -> bool {
-        let dt = t.to_zoned(jiff::tz::TimeZone::UTC);
+        self.matches_in(t, &jiff::tz::TimeZone::UTC)
+    }
+
+    /// Whether the minute starting at `t` is scheduled, reading the fields in time zone `tz`
+    /// (`spec.timeZone`).
+    pub fn matches_in(&self, t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> bool {
+        let dt = t.to_zoned(tz.clone());
         let (mi, h, d, mo) = (dt.minute() as u32, dt.hour() as u32, dt.day() as u32, dt.month() as u32);
         let wd = dt.weekday().to_sunday_zero_offset() as u32;
         let dom_ok = self.dom.contains(&d);
@@ -116,6 +122,16 @@ pub fn reconcile(store: &mut Store, now: jiff::Timestamp) {
         let name = name_of(&cj).to_string();
         let uid = meta_str(&cj, "uid").to_string();
         let Some(sched) = cj.pointer("/spec/schedule").and_then(Value::as_str).and_then(Schedule::parse) else { continue };
+        // spec.timeZone (IANA names); without it, kube-controller-manager's local zone, which
+        // is UTC here. An unknown zone schedules nothing, as on a real cluster (which also
+        // emits an UnknownTimeZone event; not simulated).
+        let tz = match cj.pointer("/spec/timeZone").and_then(Value::as_str) {
+            None => jiff::tz::TimeZone::UTC,
+            Some(name) => match jiff::tz::TimeZone::get(name) {
+                Ok(tz) => tz,
+                Err(_) => continue,
+            },
+        };
         let suspended = cj.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false);
         let last = cj
             .pointer("/status/lastScheduleTime")
@@ -129,7 +145,7 @@ pub fn reconcile(store: &mut Store, now: jiff::Timestamp) {
         let last_min = last.as_second() / 60;
         let due = ((now_min - 1440).max(last_min + 1)..=now_min)
             .rev()
-            .find(|m| jiff::Timestamp::from_second(m * 60).is_ok_and(|t| sched.matches(t)));
+            .find(|m| jiff::Timestamp::from_second(m * 60).is_ok_and(|t| sched.matches_in(t, &tz)));
         let jobs = owned_by(store, job_res, &ns, &uid);
         let active: Vec<&Value> = jobs.iter().filter(|j| job_finished(j).is_none() && !is_terminating(j)).collect();
         if let (Some(m), false) = (due, suspended) {
@@ -198,5 +214,15 @@ mod tests {
         assert!(Schedule::parse("@hourly").unwrap().matches("2024-01-06T07:00:00Z".parse().unwrap()));
         assert!(Schedule::parse("61 * * * *").is_none());
         assert!(Schedule::parse("* * *").is_none());
+    }
+
+    #[test]
+    fn fields_are_read_in_the_time_zone() {
+        let s = Schedule::parse("0 9 * * *").unwrap();
+        let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        // 09:00 in Shanghai is 01:00 UTC.
+        assert!(s.matches_in("2024-01-02T01:00:00Z".parse().unwrap(), &shanghai));
+        assert!(!s.matches_in("2024-01-02T09:00:00Z".parse().unwrap(), &shanghai));
+        assert!(s.matches("2024-01-02T09:00:00Z".parse().unwrap()));
     }
 }

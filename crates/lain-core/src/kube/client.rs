@@ -23,6 +23,49 @@ pub struct Kube {
 impl Kube {
     /// Connects to the current cluster (no request is made until the first call).
     pub async fn connect(ctx: &Ctx, namespace: &str) -> Result<Kube, KubeError> {
+        let (config, shown) = kubeconfig_config(ctx).await?;
+        Self::with_config(config, namespace).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })
+    }
+
+    /// Connects where there is no app to say which cluster and namespace (`lain wait RELEASE`
+    /// in a helm test pod or a CI job): `KUBECONFIG` or the `lain use` cluster as usual,
+    /// else, in a pod, the pod's own service account. The namespace is the lain cluster's,
+    /// else the kubeconfig context's, else the pod's.
+    pub async fn connect_without_app(ctx: &Ctx) -> Result<Kube, crate::error::LainError> {
+        let has_link = ctx.env.kube_dir().current().is_some();
+        if ctx.env.kubeconfig_env.is_none() && !has_link {
+            if let Some(ic) = &ctx.env.in_cluster {
+                return Ok(Kube::in_cluster(ic)?);
+            }
+        }
+        match ctx.current_cluster() {
+            Ok(c) => Ok(Kube::connect(ctx, &c.namespace).await?),
+            Err(_) if ctx.env.kubeconfig_env.is_some() => {
+                let (config, shown) = kubeconfig_config(ctx).await?;
+                let ns = config.default_namespace.clone();
+                Ok(Self::with_config(config, &ns).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })?)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn with_config(config: kube::Config, namespace: &str) -> Result<Kube, KubeError> {
+        let url = config.cluster_url.to_string();
+        let client = Client::try_from(config).map_err(|e| KubeError::Other(format!("cannot make a client for {url}: {e}")))?;
+        Ok(Kube { client, namespace: namespace.to_string() })
+    }
+
+    pub fn api<K>(&self) -> kube::Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        kube::Api::namespaced(self.client.clone(), &self.namespace)
+    }
+}
+
+/// The client configuration from the kubeconfig file(s) lain reads, and those files for messages.
+async fn kubeconfig_config(ctx: &Ctx) -> Result<(kube::Config, String), KubeError> {
         crate::install_crypto_provider();
         let paths = kubeconfig_paths(ctx).map_err(|e| KubeError::Other(e.to_string()))?;
         let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
@@ -42,17 +85,7 @@ impl Kube {
         let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
             .await
             .map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
-        let client = Client::try_from(config).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })?;
-        Ok(Kube { client, namespace: namespace.to_string() })
-    }
-
-    pub fn api<K>(&self) -> kube::Api<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-        <K as kube::Resource>::DynamicType: Default,
-    {
-        kube::Api::namespaced(self.client.clone(), &self.namespace)
-    }
+        Ok((config, shown))
 }
 
 /// The kubeconfig file(s) lain reads.

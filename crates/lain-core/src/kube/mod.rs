@@ -9,6 +9,7 @@ pub mod client;
 pub mod events;
 pub mod exec;
 pub mod health;
+pub mod in_cluster;
 pub mod logs;
 pub mod pods;
 pub mod report;
@@ -29,6 +30,8 @@ pub enum KubeError {
     Connect { server: String, cluster: String, reason: String },
     #[error("{action}: cannot reach the Kubernetes API server: {reason}\n    fix: check your network / VPN, and that ~/.kube/config (see `lain use`) points at a live cluster: `kubectl get pods` should answer")]
     Unreachable { action: String, reason: String },
+    #[error("{action}: the Kubernetes API server's certificate is not trusted: {reason}\n    fix: the CA lain was given (the kubeconfig's certificate-authority-data, or in a pod its service account's ca.crt) did not sign the server's certificate: ask your SA for a current kubeconfig")]
+    Untrusted { action: String, reason: String },
     #[error("{action}: {source}")]
     Api {
         action: String,
@@ -51,6 +54,10 @@ impl KubeError {
             while let Some(c) = cur {
                 reason = c.to_string();
                 cur = c.source();
+            }
+            // rustls says "invalid peer certificate: ..." whatever the exact problem.
+            if reason.contains("certificate") {
+                return KubeError::Untrusted { action: action.into(), reason };
             }
             return KubeError::Unreachable { action: action.into(), reason };
         }

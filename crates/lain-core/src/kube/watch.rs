@@ -123,6 +123,13 @@ pub async fn wait(kube: &Kube, spec: WaitSpec<'_>) -> Result<WaitOutcome, KubeEr
         match next {
             None => return Err(KubeError::Other("the watch ended unexpectedly".into())),
             Some(Err(e)) => {
+                let connected = p.synced || d.synced || s.synced;
+                let e = match fatal(e, &kube.namespace, connected) {
+                    // Retrying cannot fix credentials, permissions or a server never reached:
+                    // say so now rather than time out minutes later.
+                    Ok(fatal) => return Err(fatal),
+                    Err(e) => e,
+                };
                 // The watcher re-lists with back-off by itself; remember the error in case we
                 // time out because of it.
                 output::debug(&format!("watch error (retrying): {e}"));
@@ -162,6 +169,30 @@ pub async fn wait(kube: &Kube, spec: WaitSpec<'_>) -> Result<WaitOutcome, KubeEr
             last_said_at = Instant::now();
         }
     }
+}
+
+/// A watch error not worth retrying, as the error to report (`Err` gives the error back to be
+/// retried): 401 and 403, and, before anything was ever received, a server that cannot be
+/// reached or whose certificate is not trusted. Once the watch has worked, transport errors
+/// are a blip in a long rollout, and the watcher re-lists by itself.
+fn fatal(e: watcher::Error, namespace: &str, connected: bool) -> Result<KubeError, watcher::Error> {
+    let (code, message) = match &e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchStartFailed(kube::Error::Api(s)) => (s.code, s.message.clone()),
+        watcher::Error::WatchError(s) => (s.code, s.message.clone()),
+        watcher::Error::InitialListFailed(_) if !connected => match e {
+            watcher::Error::InitialListFailed(k) => return Ok(KubeError::api("watching the release", k)),
+            other => return Err(other),
+        },
+        _ => return Err(e),
+    };
+    let fix = match code {
+        401 => "the credentials are expired or revoked (the kubeconfig's token or certificate, or in a pod its service account token): ask your SA for a fresh kubeconfig".to_string(),
+        403 => format!(
+            "lain needs get, list and watch on pods, deployments and statefulsets (and get on events and pods/log for its reports) in namespace {namespace}; ask your SA for them (docs/cluster-ops.md has a Role to start from)"
+        ),
+        _ => return Err(e),
+    };
+    Ok(KubeError::Other(format!("watching the release: the API server answered {code}: {message}\n    fix: {fix}")))
 }
 
 /// At most three reasons, then a count: a 20-replica rollout must not print a paragraph.

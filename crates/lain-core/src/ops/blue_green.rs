@@ -231,7 +231,7 @@ fn outcome(ctx: &Ctx, t: &Target, action: StrategyAction, main_tag: Option<Strin
 
 /// `lain deploy --blue-green`.
 pub fn deploy(ctx: &Ctx, opts: &BlueGreenOptions) -> Result<StrategyOutcome, LainError> {
-    let dopts = DeployOptions { sets: opts.sets.clone(), timeout: opts.timeout, no_wait: false };
+    let dopts = DeployOptions { sets: opts.sets.clone(), timeout: opts.timeout, no_wait: false, delete_after: None };
     let plan = deploy::plan(ctx, &dopts)?;
     let t = &plan.target;
     let helm = ctx.helm();
@@ -444,7 +444,7 @@ pub fn finish(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<StrategyO
         })??;
         let mut all_sets = sets.to_vec();
         all_sets.push(format!("imageTag={tag}"));
-        let dopts = DeployOptions { sets: all_sets, timeout, no_wait: false };
+        let dopts = DeployOptions { sets: all_sets, timeout, no_wait: false, delete_after: None };
         let plan = deploy::plan(ctx, &dopts)?;
         output::info(&format!("finishing: deploying green's {tag} as {} (traffic stays on green meanwhile)", t.release));
         deploy::execute(ctx, &plan, &dopts, &mut |_| {})?;

@@ -142,7 +142,7 @@ fn outcome(ctx: &Ctx, t: &Target, action: StrategyAction, main_tag: Option<Strin
 /// `lain deploy --canary`. Refuses when the main release is not deployed, a canary exists, a
 /// blue/green deploy is in flight, the values have no ingresses, or the group is unknown.
 pub fn deploy(ctx: &Ctx, opts: &CanaryOptions) -> Result<StrategyOutcome, LainError> {
-    let dopts = DeployOptions { sets: opts.sets.clone(), timeout: opts.timeout, no_wait: opts.no_wait };
+    let dopts = DeployOptions { sets: opts.sets.clone(), timeout: opts.timeout, no_wait: opts.no_wait, delete_after: None };
     let plan = deploy::plan(ctx, &dopts)?;
     let t = &plan.target;
     let helm = ctx.helm();
@@ -310,7 +310,7 @@ pub fn promote(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<Strategy
     })??;
     let mut all_sets = sets.to_vec();
     all_sets.push(format!("imageTag={tag}"));
-    let dopts = DeployOptions { sets: all_sets, timeout, no_wait: false };
+    let dopts = DeployOptions { sets: all_sets, timeout, no_wait: false, delete_after: None };
     let plan = deploy::plan(ctx, &dopts)?;
     output::info(&format!("promoting canary {} ({tag}): deploying it as {}", s.release, t.release));
     deploy::execute(ctx, &plan, &dopts, &mut |_| {})?;

@@ -33,8 +33,12 @@ pub fn run(ctx: &Ctx, opts: &DeleteOptions) -> Result<Deleted, LainError> {
         } else {
             output::info(&format!("{} is not installed on cluster {}", t.release, t.cluster));
         }
+        let kube = t.connect(ctx).await?;
+        // A deletion scheduled by `deploy --delete-after` has nothing left to do.
+        if super::delete_after::cancel(&kube, &t.release).await? {
+            output::success(&format!("deleted CronJob {} (the scheduled deletion)", super::delete_after::cronjob_name(&t.release)));
+        }
         if opts.purge {
-            let kube = t.connect(ctx).await?;
             for name in [t.env_secret(), t.file_secret()] {
                 if kube.delete_secret(&name).await? {
                     output::success(&format!("deleted Secret {name}"));

@@ -25,6 +25,7 @@ use crate::kube::health::{KIND_LABEL, pod_problems};
 use crate::kube::report::describe;
 use crate::{git, output};
 
+use super::delete_after::{self, DeleteAfter};
 use super::release::{Target, block_on, run_helm};
 use super::wait::{DEFAULT_TIMEOUT, green};
 
@@ -36,11 +37,13 @@ pub struct DeployOptions {
     pub timeout: Duration,
     /// `--no-wait`: return once helm succeeded.
     pub no_wait: bool,
+    /// `--delete-after`: schedule (or cancel) the release's uninstall.
+    pub delete_after: Option<DeleteAfter>,
 }
 
 impl Default for DeployOptions {
     fn default() -> Self {
-        DeployOptions { sets: vec![], timeout: DEFAULT_TIMEOUT, no_wait: false }
+        DeployOptions { sets: vec![], timeout: DEFAULT_TIMEOUT, no_wait: false, delete_after: None }
     }
 }
 
@@ -166,11 +169,16 @@ async fn explain_helm_failure(kube: &Kube, release: &str) -> String {
 pub fn execute(ctx: &Ctx, plan: &DeployPlan, opts: &DeployOptions, on_released: &mut dyn FnMut(&DeployOutcome)) -> Result<DeployOutcome, LainError> {
     let t = &plan.target;
     let helm = ctx.helm();
+    if let Some(DeleteAfter::After(_)) = opts.delete_after {
+        delete_after::image(&t.app.cluster)?;
+    }
     block_on(async {
         let kube = t.connect(ctx).await?;
         if recover_pending(ctx, t, plan.history.as_deref(), opts.timeout).await? {
             // The rollback is a revision of its own; the deploy comes after it.
         }
+        // Before helm: a temporary release is cleaned up even if this deploy fails half-way.
+        let expiry_set = expiry(&kube, t, ctx, opts.delete_after).await?;
         let injected: Map<String, J> = t.app.injected(&ctx.env.user, &plan.tag);
         let cmd = helm.upgrade_install(&t.app, &injected, opts.timeout);
         let run = match run_helm(cmd).await {
@@ -194,6 +202,9 @@ pub fn execute(ctx: &Ctx, plan: &DeployPlan, opts: &DeployOptions, on_released: 
             user: ctx.env.user.clone(),
         };
         on_released(&outcome);
+        if !expiry_set {
+            remind_expiry(&kube, &t.release).await;
+        }
         if run.interrupted {
             return Err(LainError::Interrupted {
                 message: format!("interrupted: helm finished, {} is at revision {}; the green light was not awaited (check with `lain wait`)", t.release, outcome.revision),
@@ -231,6 +242,34 @@ pub fn execute(ctx: &Ctx, plan: &DeployPlan, opts: &DeployOptions, on_released: 
         ));
         Ok(outcome)
     })?
+}
+
+/// Applies `--delete-after`; true when the release has a deletion scheduled by this deploy.
+async fn expiry(kube: &Kube, t: &Target, ctx: &Ctx, what: Option<DeleteAfter>) -> Result<bool, LainError> {
+    match what {
+        None => Ok(false),
+        Some(DeleteAfter::After(d)) => {
+            let c = &t.app.cluster;
+            let image = delete_after::image(c)?;
+            let (e, now) = delete_after::schedule_deletion(kube, &t.release, d, image, c.lain_service_account.as_deref(), &ctx.env.user).await?;
+            output::info(&format!("{}\n  see it: kubectl get cronjob {} --namespace {}; keep the release: lain deploy --delete-after never", e.describe(now), e.cronjob, t.namespace));
+            Ok(true)
+        }
+        Some(DeleteAfter::Never) => {
+            if delete_after::cancel(kube, &t.release).await? {
+                output::info(&format!("cancelled the scheduled deletion of {} (deleted CronJob {})", t.release, delete_after::cronjob_name(&t.release)));
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// A deploy without `--delete-after` keeps an earlier one's deletion: say so, it may surprise.
+async fn remind_expiry(kube: &Kube, release: &str) {
+    if let Ok(Some(e)) = delete_after::current(kube, release).await {
+        let now = delete_after::server_now(kube).await;
+        output::info(&format!("{} (set by an earlier `deploy --delete-after`; `lain deploy --delete-after never` keeps it)", e.describe(now)));
+    }
 }
 
 fn has_tests(app: &AppConfig) -> bool {

@@ -13,6 +13,7 @@ pub mod canary;
 pub mod compose;
 pub mod create_job;
 pub mod delete;
+pub mod delete_after;
 pub mod deploy;
 pub mod env;
 pub mod exec;

@@ -124,12 +124,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, "s"),
     };
-    let n: u64 = num.parse().map_err(|_| format!("invalid duration {s:?}: use e.g. 300, 90s, 5m or 1h"))?;
+    let bad = || format!("invalid duration {s:?}: use e.g. 300, 90s, 5m, 1h or 2d");
+    let n: u64 = num.parse().map_err(|_| bad())?;
     let mult = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
-        _ => return Err(format!("invalid duration {s:?}: use e.g. 300, 90s, 5m or 1h")),
+        "d" => 86400,
+        _ => return Err(bad()),
     };
     Ok(Duration::from_secs(n * mult))
 }

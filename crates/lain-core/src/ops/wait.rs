@@ -79,15 +79,35 @@ async fn green_spec(kube: &Kube, release: &str, selector: Option<String>, expect
 
 pub struct WaitOptions {
     pub timeout: Duration,
+    /// Wait for this release without reading an app (no chart needed).
+    pub release: Option<String>,
 }
 
 /// `lain wait`: every container of the app Running and Ready.
+///
+/// With a release name, or in a pod that has `LAIN_RELEASE` (a helm test pod of a lain
+/// chart), no app is read: that is how `values.tests` runs `lain wait` from the lain image,
+/// with the pod's service account (see [`crate::kube::in_cluster`]).
 pub fn run(ctx: &Ctx, opts: &WaitOptions) -> Result<Green, LainError> {
+    let in_pod_release = ctx.env.in_cluster.as_ref().and(ctx.env.lain_release.clone());
+    if let Some(release) = opts.release.clone().or(in_pod_release) {
+        use crate::config::schema::{MAX_RELEASE_NAME, dns_label_problem};
+        if let Some(p) = dns_label_problem(&release, MAX_RELEASE_NAME) {
+            return Err(LainError::bad_input(format!("lain wait {release:?}: a release name {p}; give the release as `helm list` shows it")));
+        }
+        return block_on(async {
+            let kube = Kube::connect_without_app(ctx).await?;
+            announce_green(&release, green(&kube, &release, None, opts.timeout, None).await?)
+        })?;
+    }
     let t = Target::load(ctx, &[])?;
     block_on(async {
         let kube = t.connect(ctx).await?;
-        let g = green(&kube, &t.release, None, opts.timeout, None).await?;
-        output::success(&format!("{} is green: {} pod{} Running and Ready", t.release, g.pods, if g.pods == 1 { "" } else { "s" }));
-        Ok(g)
+        announce_green(&t.release, green(&kube, &t.release, None, opts.timeout, None).await?)
     })?
+}
+
+fn announce_green(release: &str, g: Green) -> Result<Green, LainError> {
+    output::success(&format!("{release} is green: {} pod{} Running and Ready", g.pods, if g.pods == 1 { "" } else { "s" }));
+    Ok(g)
 }

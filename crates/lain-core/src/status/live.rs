@@ -175,7 +175,7 @@ pub fn start(client: kube::Client, opts: LiveOptions) -> Result<Live, ProbeError
     tasks.push(tokio::spawn(builder(shared.clone(), opts.clone(), utx.clone())));
     if let Some(h) = opts.helm.clone() {
         shared.release_kick.notify_one();
-        tasks.push(tokio::spawn(release_task(shared.clone(), h, release.clone(), ns.clone(), utx.clone())));
+        tasks.push(tokio::spawn(release_task(shared.clone(), client.clone(), h, release.clone(), ns.clone(), utx.clone())));
     }
     tasks.push(tokio::spawn(metrics_task(shared.clone(), client.clone(), ns.clone(), release.clone(), opts.metrics_every)));
     tasks.push(tokio::spawn(probe_task(shared.clone(), prober, opts.probe_every)));
@@ -233,14 +233,17 @@ async fn builder(shared: Arc<Shared>, opts: LiveOptions, out: mpsc::UnboundedSen
     }
 }
 
-async fn release_task(shared: Arc<Shared>, helm: Helm, release: String, ns: String, out: mpsc::UnboundedSender<Update>) {
+async fn release_task(shared: Arc<Shared>, client: kube::Client, helm: Helm, release: String, ns: String, out: mpsc::UnboundedSender<Update>) {
     loop {
         shared.release_kick.notified().await;
         let _ = out.send(Update::Command(super::release::status_cmd(&helm, &release, &ns).to_string()));
         let (h, r, n) = (helm.clone(), release.clone(), ns.clone());
-        let res = tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, true))
+        let mut res = tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, true))
             .await
             .unwrap_or_else(|e| Err(format!("helm task failed: {e}")));
+        if let Ok(info) = &mut res {
+            info.expires_at = super::release::expiry(&client, &ns, &release).await;
+        }
         shared.lock().extras.release = Some(res);
         shared.dirty.notify_one();
     }
@@ -471,7 +474,11 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
     let mut extras = Extras::default();
     if let Some(h) = opts.helm.clone() {
         let (r, n) = (opts.target.release.clone(), ns.clone());
-        extras.release = Some(tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, false)).await.unwrap_or_else(|e| Err(e.to_string())));
+        let mut res = tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, false)).await.unwrap_or_else(|e| Err(e.to_string()));
+        if let Ok(info) = &mut res {
+            info.expires_at = super::release::expiry(&client, ns, &opts.target.release).await;
+        }
+        extras.release = Some(res);
     }
     extras.metrics = match metrics_api(client.clone(), ns).list(&lp).await {
         Ok(l) => Some(parse_pod_metrics(&l.items)),

@@ -44,6 +44,9 @@ pub struct ReleaseInfo {
     pub user: Option<String>,
     pub chart: Option<String>,
     pub description: Option<String>,
+    /// When the cluster uninstalls it (`lain deploy --delete-after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
 }
 
 /// A Deployment or StatefulSet of the release.

@@ -65,7 +65,8 @@ pub fn release_line(m: &StatusModel, now: Timestamp) -> String {
             let tag = r.image_tag.as_deref().unwrap_or("?");
             let who = r.user.as_deref().unwrap_or("?");
             let when = r.deployed_at.map(|t| format!("{} ago ({})", age(now, Some(t)), t.strftime("%Y-%m-%d %H:%M:%S UTC"))).unwrap_or_else(|| "?".into());
-            format!("release {} {rev} {}, tag {tag}, by {who}, {when}", r.name, r.status)
+            let expires = r.expires_at.map(|t| format!("; uninstalled in {} ({} UTC, --delete-after)", age(t, Some(now)), t.strftime("%Y-%m-%d %H:%M"))).unwrap_or_default();
+            format!("release {} {rev} {}, tag {tag}, by {who}, {when}{expires}", r.name, r.status)
         }
         (None, Some(e)) => format!("release {}: {e}", m.release),
         (None, None) => format!("release {}: …", m.release),
@@ -208,4 +209,22 @@ pub fn render(m: &StatusModel, now: Timestamp) -> String {
         out.push_str(&format!("metrics (Grafana): {g}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::model::ReleaseInfo;
+
+    #[test]
+    fn release_line_says_when_a_temporary_release_goes() {
+        let ts = |s: &str| s.parse::<Timestamp>().unwrap();
+        let info = ReleaseInfo { name: "dummy".into(), revision: Some(3), status: "deployed".into(), deployed_at: Some(ts("2026-11-22T10:00:00Z")), ..Default::default() };
+        let mut m = StatusModel { release: "dummy".into(), release_info: Some(info), ..Default::default() };
+        let now = ts("2026-11-22T10:30:00Z");
+        assert!(!release_line(&m, now).contains("uninstalled"), "{}", release_line(&m, now));
+        m.release_info.as_mut().unwrap().expires_at = Some(ts("2026-11-22T18:31:00Z"));
+        let line = release_line(&m, now);
+        assert!(line.ends_with("; uninstalled in 8h (2026-11-22 18:31 UTC, --delete-after)"), "{line}");
+    }
 }

@@ -51,7 +51,15 @@ pub fn parse(status_json: &str, values_json: Option<&str>) -> Result<ReleaseInfo
         user: scalar("user"),
         chart,
         description: str_at(&info["description"]),
+        expires_at: None,
     })
+}
+
+/// When `lain deploy --delete-after` set the release to be uninstalled (read from its CronJob;
+/// an unreadable CronJob just shows nothing).
+pub async fn expiry(client: &kube::Client, namespace: &str, release: &str) -> Option<jiff::Timestamp> {
+    let kube = crate::kube::Kube { client: client.clone(), namespace: namespace.to_string() };
+    crate::ops::delete_after::current(&kube, release).await.ok().flatten().map(|e| e.at)
 }
 
 /// Runs both helm commands (printed unless `quiet`: inside the full-screen dashboard a printed

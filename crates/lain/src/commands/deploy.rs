@@ -3,6 +3,7 @@ use std::time::Duration;
 use anyhow::Result;
 use lain_core::context::Ctx;
 use lain_core::ops::announce;
+use lain_core::ops::delete_after::{self, DeleteAfter};
 use lain_core::ops::deploy::{self, DeployOptions};
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::{blue_green, canary, strategy};
@@ -26,17 +27,22 @@ pub struct Args {
     /// does this too).
     #[arg(long)]
     pub build: bool,
+    /// A temporary release: the cluster uninstalls it this long after the deploy (90m, 8h, 2d),
+    /// by a CronJob RELEASE-expire running the cluster's lain image; `never` cancels an earlier
+    /// one. Needs `lain_image` in the cluster values.
+    #[arg(long, value_name = "DURATION", value_parser = delete_after::parse)]
+    pub delete_after: Option<DeleteAfter>,
 }
 
 impl Default for Args {
     fn default() -> Self {
-        Args { set: Vec::new(), timeout: Duration::from_secs(300), no_wait: false, wait: false, build: false }
+        Args { set: Vec::new(), timeout: Duration::from_secs(300), no_wait: false, wait: false, build: false, delete_after: None }
     }
 }
 
 impl Args {
     pub fn options(&self) -> DeployOptions {
-        DeployOptions { sets: self.set.clone(), timeout: self.timeout, no_wait: self.no_wait }
+        DeployOptions { sets: self.set.clone(), timeout: self.timeout, no_wait: self.no_wait, delete_after: self.delete_after }
     }
 }
 
@@ -63,7 +69,7 @@ pub struct StrategyArgs {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit codes: 2 refused (bad values, or a canary / blue-green state that does not allow it), 3 helm failed (e.g. a migration hook), 4 the app did not come up (the report names the pod, why, and its last log lines), 5 timed out.\n\nExamples:\n  lain deploy\n  lain deploy --set imageTag=1700000000-0123abcd   # deploy an older image with today's values\n  lain --auto-pilot deploy                          # also recover a release stuck in pending-*\n  lain deploy --canary --group internal             # then: lain set-canary-group small\n  lain deploy --canary --final                      # or: lain deploy --canary --abort\n  lain deploy --blue-green                          # then: lain blue-green finish (or lain rollback --blue-green)")]
+#[command(after_help = "Exit codes: 2 refused (bad values, or a canary / blue-green state that does not allow it), 3 helm failed (e.g. a migration hook), 4 the app did not come up (the report names the pod, why, and its last log lines), 5 timed out.\n\nExamples:\n  lain deploy\n  lain deploy --set imageTag=1700000000-0123abcd   # deploy an older image with today's values\n  lain --auto-pilot deploy                          # also recover a release stuck in pending-*\n  lain deploy --canary --group internal             # then: lain set-canary-group small\n  lain deploy --canary --final                      # or: lain deploy --canary --abort\n  lain deploy --blue-green                          # then: lain blue-green finish (or lain rollback --blue-green)\n  lain deploy --delete-after 8h                     # a temporary release, uninstalled by the cluster in 8 hours")]
 pub struct DeployArgs {
     #[command(flatten)]
     pub common: Args,
@@ -75,6 +81,11 @@ pub fn run(ctx: &Ctx, a: DeployArgs) -> Result<()> {
     let c = &a.common;
     let s = &a.strategy;
     let build = c.build || ctx.globals.auto_pilot;
+    if c.delete_after.is_some() && (s.canary || s.blue_green) {
+        // A canary or a color is removed by `--abort` / `blue-green finish`; expiring one of
+        // the two releases by itself would leave the other's traffic pointing at nothing.
+        return Err(lain_core::error::LainError::bad_input("--delete-after cannot be used with --canary or --blue-green: it deletes a whole release, and those strategies run two (use `lain deploy --canary --abort` or `lain blue-green finish`)").into());
+    }
     if s.canary {
         let outcome = if s.abort {
             canary::abort(ctx)?
@@ -104,6 +115,10 @@ pub fn run(ctx: &Ctx, a: DeployArgs) -> Result<()> {
 pub fn flow(ctx: &Ctx, a: &Args, build: bool) -> Result<()> {
     let opts = a.options();
     let app = ctx.load_app(&a.set)?;
+    if let Some(DeleteAfter::After(_)) = a.delete_after {
+        // Before lint and build: a missing cluster setting should not cost a build first.
+        delete_after::image(&app.cluster)?;
+    }
     super::before_deploy(ctx, &app, build, &a.set)?;
     let plan = deploy::plan(ctx, &opts)?;
     let mut released: Option<deploy::DeployOutcome> = None;

@@ -191,7 +191,17 @@ async fn failed_canary_leaves_main_alone(helm: &str) {
     assert!(out.stderr.contains("CrashLoopBackOff") && out.stderr.contains("boom: v2 is broken"), "{}", out.stderr);
     assert!(out.stderr.contains("--canary --abort"), "says how to remove it: {}", out.stderr);
     assert_eq!(image(&t, "dummy-web"), format!("{REGISTRY}/dummy:{v1}"));
-    // A broken canary is not promoted.
+    // A broken canary is not promoted. (Read once the back-off has grown: between two
+    // restarts a crash-looping container runs for a moment, when it is only "not ready".)
+    crate::support::eventually(Duration::from_secs(30), "the canary pods deep in CrashLoopBackOff", || {
+        let pods = t.pods("dummy-canary-web-");
+        let looping = |p: &Value| {
+            let cs = &p["status"]["containerStatuses"][0];
+            cs["restartCount"].as_i64().unwrap_or(0) >= 3 && cs["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        };
+        (!pods.is_empty() && pods.iter().all(looping)).then_some(())
+    })
+    .await;
     let out = t.lain(&["deploy", "--canary", "--final"]).await;
     out.code(2);
     assert!(out.stderr.contains("is broken, not promoting it") && out.stderr.contains("CrashLoopBackOff"), "{}", out.stderr);

@@ -104,7 +104,12 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 /// Starts a simulated cluster (time runs `time_scale` times faster) and an app with `values`.
 pub async fn setup(helm: &str, values: &str, time_scale: f64) -> T {
-    let sim = KubeSim::start(Options { time_scale, ..Options::default() }).await.expect("kube-sim starts");
+    setup_with(helm, values, Options { time_scale, ..Options::default() }).await
+}
+
+/// [`setup`] with the simulator's options (HTTPS, a required token...).
+pub async fn setup_with(helm: &str, values: &str, opts: Options) -> T {
+    let sim = KubeSim::start(opts).await.expect("kube-sim starts");
     let home = tempfile::tempdir().expect("home");
     let kube = home.path().join(".kube");
     std::fs::create_dir_all(&kube).expect("~/.kube");
