@@ -22,7 +22,8 @@ fn main() {
         }
     }
     entries.sort();
-    let mut out = String::from("/// (cluster name, file contents) of the built-in cluster configuration.\npub static EMBEDDED_CLUSTERS: &[(&str, &str)] = &[\n");
+    let mut out =
+        String::from("/// (cluster name, file contents) of the built-in cluster configuration.\npub static EMBEDDED_CLUSTERS: &[(&str, &str)] = &[\n");
     for (name, path) in entries {
         writeln!(out, "    ({name:?}, include_str!({path:?})),").unwrap_or(());
     }

@@ -104,10 +104,12 @@ pub fn on_update(d: &ResourceDef, obj: &mut Value, old: &Value) {
             }
         }
     }
-    if d.kind == "Job" && obj.pointer("/spec/selector").is_none()
-        && let Some(v) = old.pointer("/spec/selector") {
-            obj_at(obj, "spec")["selector"] = v.clone();
-        }
+    if d.kind == "Job"
+        && obj.pointer("/spec/selector").is_none()
+        && let Some(v) = old.pointer("/spec/selector")
+    {
+        obj_at(obj, "spec")["selector"] = v.clone();
+    }
 }
 
 fn default_container(c: &mut Value) {
@@ -260,7 +262,10 @@ fn template_labels_match(d: &ResourceDef, obj: &Value, name: &str) -> ApiResult<
         return Err(ApiError::invalid(
             d,
             name,
-            &[("spec.template.metadata.labels", format!("Invalid value: {}: `selector` does not match template `labels`", labels.cloned().unwrap_or(json!({}))))],
+            &[(
+                "spec.template.metadata.labels",
+                format!("Invalid value: {}: `selector` does not match template `labels`", labels.cloned().unwrap_or(json!({}))),
+            )],
         ));
     }
     Ok(())

@@ -140,11 +140,7 @@ fn container_env(pod: &Value, container: &str) -> Vec<String> {
         .and_then(|a| a.iter().find(|c| c.get("name").and_then(Value::as_str) == Some(container)))
         .and_then(|c| c.get("env"))
         .and_then(Value::as_array)
-        .map(|e| {
-            e.iter()
-                .filter_map(|v| Some(format!("{}={}", v.get("name")?.as_str()?, v.get("value").and_then(Value::as_str).unwrap_or(""))))
-                .collect()
-        })
+        .map(|e| e.iter().filter_map(|v| Some(format!("{}={}", v.get("name")?.as_str()?, v.get("value").and_then(Value::as_str).unwrap_or("")))).collect())
         .unwrap_or_default()
 }
 
@@ -155,19 +151,14 @@ fn builtin(r: &ExecRequest, env: &[String]) -> ExecResponse {
     match r.command.first().map(String::as_str) {
         Some("echo") => ok(format!("{}\n", r.command[1..].join(" "))),
         Some("env" | "printenv") if r.command.len() == 1 => ok(env.iter().map(|l| format!("{l}\n")).collect()),
-        Some("printenv") => ok(env
-            .iter()
-            .filter_map(|l| l.split_once('=').filter(|(k, _)| r.command[1..].iter().any(|a| a == k)).map(|(_, v)| format!("{v}\n")))
-            .collect()),
+        Some("printenv") => {
+            ok(env.iter().filter_map(|l| l.split_once('=').filter(|(k, _)| r.command[1..].iter().any(|a| a == k)).map(|(_, v)| format!("{v}\n"))).collect())
+        }
         Some("hostname") => ok(format!("{}\n", r.pod)),
         Some("true") => ok(String::new()),
         Some("false") => ExecResponse { exit_code: 1, ..Default::default() },
         Some("cat") if r.command.len() == 1 => ExecResponse { stdout: r.stdin.clone(), ..Default::default() },
-        _ => ExecResponse {
-            stdout: vec![],
-            stderr: format!("kube-sim: no exec responder set for {:?}\n", r.command).into_bytes(),
-            exit_code: 126,
-        },
+        _ => ExecResponse { stdout: vec![], stderr: format!("kube-sim: no exec responder set for {:?}\n", r.command).into_bytes(), exit_code: 126 },
     }
 }
 
@@ -191,9 +182,7 @@ pub async fn serve(shared: Arc<Shared>, req: Req, t: &Target, name: &str) -> Res
         .and_then(|a| a.iter().find(|c| c.get("name").and_then(Value::as_str) == Some(container.as_str())).cloned())
         .is_some_and(|c| c.pointer("/state/running").is_some());
     if !running {
-        return error_response(&ApiError::bad_request(format!(
-            "unable to upgrade connection: container not found (\"{container}\")"
-        )));
+        return error_response(&ApiError::bad_request(format!("unable to upgrade connection: container not found (\"{container}\")")));
     }
     // Repeated `command=` parameters: the query map kept only the last one, so re-parse.
     let command: Vec<String> = req.raw_query.split('&').filter_map(|p| p.strip_prefix("command=")).map(crate::server::percent_decode).collect();

@@ -190,10 +190,7 @@ fn check_kind(d: &ResourceDef, body: &Value) -> ApiResult<()> {
     let kind = body.get("kind").and_then(Value::as_str).unwrap_or(d.kind);
     let av = body.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     if kind != d.kind || (!av.is_empty() && av != d.api_version()) {
-        return Err(ApiError::bad_request(format!(
-            "the API version in the data ({av}) does not match the expected API version ({})",
-            d.api_version()
-        )));
+        return Err(ApiError::bad_request(format!("the API version in the data ({av}) does not match the expected API version ({})", d.api_version())));
     }
     Ok(())
 }
@@ -206,7 +203,7 @@ fn create(shared: &Shared, req: &Req, t: &Target, warnings: &mut Vec<String>) ->
     let now = shared.clock.now();
     let ns = ns_of(t);
     let mgr = req.manager();
-    
+
     shared.store().create(t.res, &ns, body, now, Some(&mgr), req.dry_run())
 }
 
@@ -217,7 +214,7 @@ fn update(shared: &Shared, req: &Req, t: &Target, name: &str, warnings: &mut Vec
     validation::body(d, &mut body, validation::directive(req)?, warnings)?;
     let now = shared.clock.now();
     let mgr = req.manager();
-    
+
     shared.store().update(t.res, &ns_of(t), name, body, t.sub.as_deref(), now, Some(&mgr), req.dry_run())
 }
 
@@ -226,10 +223,7 @@ type DeleteOpts = (Option<Propagation>, Option<i64>, Option<String>, bool);
 
 fn delete_options(req: &Req) -> ApiResult<DeleteOpts> {
     let opts = if req.body.is_empty() { json!({}) } else { decode_body(req)? };
-    let policy = req
-        .q("propagationPolicy")
-        .map(String::from)
-        .or_else(|| opts.get("propagationPolicy").and_then(Value::as_str).map(String::from));
+    let policy = req.q("propagationPolicy").map(String::from).or_else(|| opts.get("propagationPolicy").and_then(Value::as_str).map(String::from));
     let mut prop = match policy.as_deref() {
         Some("Background") => Some(Propagation::Background),
         Some("Foreground") => Some(Propagation::Foreground),

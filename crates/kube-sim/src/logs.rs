@@ -45,11 +45,7 @@ pub fn push_instance(shared: &Shared, ns: &str, pod: &str, container: &str, rest
 }
 
 fn format_line(l: &LogLine, timestamps: bool) -> String {
-    if timestamps {
-        format!("{} {}\n", l.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), l.text)
-    } else {
-        format!("{}\n", l.text)
-    }
+    if timestamps { format!("{} {}\n", l.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), l.text) } else { format!("{}\n", l.text) }
 }
 
 pub async fn serve(shared: Arc<Shared>, req: &Req, t: &Target, name: &str) -> Response<Body> {
@@ -79,10 +75,7 @@ fn prepare(shared: &Shared, req: &Req, t: &Target, name: &str) -> Result<Prepare
         Some(c) => c.to_string(),
         None if names.len() == 1 => names[0].clone(),
         None => {
-            return Err(ApiError::bad_request(format!(
-                "a container name must be specified for pod {name}, choose one of: [{}]",
-                names.join(" ")
-            )));
+            return Err(ApiError::bad_request(format!("a container name must be specified for pod {name}, choose one of: [{}]", names.join(" "))));
         }
     };
     let Some((restart, status)) = restart_count(&pod, &container) else {

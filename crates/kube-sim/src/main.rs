@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 
 fn usage() -> ! {
-    eprintln!("usage: kube-sim [--port N] [--kubeconfig PATH] [--namespace NS] [--time-scale X] [--registry HOST:PORT] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]] [--token TOKEN] [--log-requests]");
+    eprintln!(
+        "usage: kube-sim [--port N] [--kubeconfig PATH] [--namespace NS] [--time-scale X] [--registry HOST:PORT] [--tls-cert PEM --tls-key PEM [--tls-ca PEM]] [--token TOKEN] [--log-requests]"
+    );
     std::process::exit(2)
 }
 

@@ -8,9 +8,13 @@ use crate::status::ApiError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
     Json,
-    Table { version: String },
+    Table {
+        version: String,
+    },
     /// `PartialObjectMetadata` (get, watch) or `PartialObjectMetadataList` (list).
-    Metadata { version: String },
+    Metadata {
+        version: String,
+    },
 }
 
 /// What the request targets, which decides the acceptable transformations.
@@ -24,10 +28,7 @@ pub enum Target {
 fn params(range: &str) -> (String, Vec<(String, String)>) {
     let mut parts = range.split(';');
     let mt = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-    let ps = parts
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
-        .collect();
+    let ps = parts.filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string())).collect();
     (mt, ps)
 }
 

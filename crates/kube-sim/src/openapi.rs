@@ -54,7 +54,10 @@ fn schema_of(n: &Node, names: &mut Vec<String>) -> Value {
                 if sch.get("type").and_then(Value::as_str) == Some("array") {
                     list_meta(&mut sch, &parent, f);
                 }
-                if *f == "strategy" && parent.last().map(String::as_str) == Some("spec") && sch.get("properties").is_some_and(|p| p.get("rollingUpdate").is_some()) {
+                if *f == "strategy"
+                    && parent.last().map(String::as_str) == Some("spec")
+                    && sch.get("properties").is_some_and(|p| p.get("rollingUpdate").is_some())
+                {
                     sch["x-kubernetes-patch-strategy"] = json!("retainKeys");
                 }
                 props.insert(f.to_string(), sch);
@@ -124,9 +127,7 @@ fn op(action: &str, gvk: &Value, query: &[&str], body: bool) -> Value {
 /// The document of a group-version (built once: it is static).
 pub fn document(group: &str, version: &str) -> Option<Value> {
     static DOCS: OnceLock<HashMap<(String, String), Value>> = OnceLock::new();
-    let docs = DOCS.get_or_init(|| {
-        group_versions().into_iter().filter_map(|(g, v)| build(g, v).map(|d| ((g.to_string(), v.to_string()), d))).collect()
-    });
+    let docs = DOCS.get_or_init(|| group_versions().into_iter().filter_map(|(g, v)| build(g, v).map(|d| ((g.to_string(), v.to_string()), d))).collect());
     docs.get(&(group.to_string(), version.to_string())).cloned()
 }
 
@@ -153,8 +154,18 @@ fn build(group: &str, version: &str) -> Option<Value> {
         );
         let base = if d.namespaced { format!("{prefix}/namespaces/{{namespace}}/{}", d.plural) } else { format!("{prefix}/{}", d.plural) };
         let write = ["dryRun", "fieldManager", "fieldValidation", "pretty"];
-        let list_q = ["labelSelector", "fieldSelector", "limit", "continue", "resourceVersion", "resourceVersionMatch",
-                      "sendInitialEvents", "timeoutSeconds", "watch", "allowWatchBookmarks"];
+        let list_q = [
+            "labelSelector",
+            "fieldSelector",
+            "limit",
+            "continue",
+            "resourceVersion",
+            "resourceVersionMatch",
+            "sendInitialEvents",
+            "timeoutSeconds",
+            "watch",
+            "allowWatchBookmarks",
+        ];
         let mut coll = Map::new();
         coll.insert("get".into(), op("list", &gvk, &list_q, false));
         if d.verbs.contains(&"create") {

@@ -32,19 +32,11 @@ pub struct ResourceDef {
 
 impl ResourceDef {
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
     }
     /// `deployments.apps` / `pods`: how the apiserver names a resource in messages.
     pub fn qualified(&self) -> String {
-        if self.group.is_empty() {
-            self.plural.to_string()
-        } else {
-            format!("{}.{}", self.plural, self.group)
-        }
+        if self.group.is_empty() { self.plural.to_string() } else { format!("{}.{}", self.plural, self.group) }
     }
     pub fn has_sub(&self, name: &str) -> bool {
         self.subresources.iter().any(|s| s.name == name)
@@ -87,24 +79,68 @@ macro_rules! res {
 }
 
 pub static RESOURCES: &[ResourceDef] = &[
-    res!("", "v1", "namespaces", "namespace", "Namespace", false, &["ns"], NONE,
+    res!(
+        "",
+        "v1",
+        "namespaces",
+        "namespace",
+        "Namespace",
+        false,
+        &["ns"],
+        NONE,
         &["create", "delete", "get", "list", "patch", "update", "watch"],
-        &[status("Namespace"), SubDef { name: "finalize", kind: "Namespace", group: None, version: None, verbs: &["update"] }], false),
+        &[status("Namespace"), SubDef { name: "finalize", kind: "Namespace", group: None, version: None, verbs: &["update"] }],
+        false
+    ),
     res!("", "v1", "nodes", "node", "Node", false, &["no"], NONE, RW, &[status("Node")], false),
     res!("", "v1", "secrets", "secret", "Secret", true, NONE, NONE, RW, &[], false),
     res!("", "v1", "configmaps", "configmap", "ConfigMap", true, &["cm"], NONE, RW, &[], false),
-    res!("", "v1", "services", "service", "Service", true, &["svc"], ALL,
-        &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], &[status("Service")], false),
-    res!("", "v1", "pods", "pod", "Pod", true, &["po"], ALL, RW, &[
-        status("Pod"),
-        SubDef { name: "log", kind: "Pod", group: None, version: None, verbs: &["get"] },
-        SubDef { name: "exec", kind: "PodExecOptions", group: None, version: None, verbs: &["create", "get"] },
-    ], true),
+    res!(
+        "",
+        "v1",
+        "services",
+        "service",
+        "Service",
+        true,
+        &["svc"],
+        ALL,
+        &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        &[status("Service")],
+        false
+    ),
+    res!(
+        "",
+        "v1",
+        "pods",
+        "pod",
+        "Pod",
+        true,
+        &["po"],
+        ALL,
+        RW,
+        &[
+            status("Pod"),
+            SubDef { name: "log", kind: "Pod", group: None, version: None, verbs: &["get"] },
+            SubDef { name: "exec", kind: "PodExecOptions", group: None, version: None, verbs: &["create", "get"] },
+        ],
+        true
+    ),
     res!("", "v1", "events", "event", "Event", true, &["ev"], NONE, RW, &[], false),
     res!("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, &["sa"], NONE, RW, &[], false),
     res!("", "v1", "endpoints", "endpoints", "Endpoints", true, &["ep"], NONE, RW, &[], false),
-    res!("", "v1", "persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", true, &["pvc"], NONE, RW,
-        &[status("PersistentVolumeClaim")], false),
+    res!(
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        "PersistentVolumeClaim",
+        true,
+        &["pvc"],
+        NONE,
+        RW,
+        &[status("PersistentVolumeClaim")],
+        false
+    ),
     res!("apps", "v1", "deployments", "deployment", "Deployment", true, &["deploy"], ALL, RW, &[status("Deployment"), scale()], true),
     res!("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, &["rs"], ALL, RW, &[status("ReplicaSet"), scale()], true),
     res!("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, &["sts"], ALL, RW, &[status("StatefulSet"), scale()], true),
@@ -113,10 +149,32 @@ pub static RESOURCES: &[ResourceDef] = &[
     res!("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, NONE, NONE, RW, &[], false),
     res!("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", true, &["ing"], NONE, RW, &[status("Ingress")], true),
     res!("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", true, &["netpol"], NONE, RW, &[], true),
-    res!("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, &["hpa"], ALL, RW,
-        &[status("HorizontalPodAutoscaler")], true),
-    res!("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, &["pdb"], NONE, RW,
-        &[status("PodDisruptionBudget")], true),
+    res!(
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        "HorizontalPodAutoscaler",
+        true,
+        &["hpa"],
+        ALL,
+        RW,
+        &[status("HorizontalPodAutoscaler")],
+        true
+    ),
+    res!(
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        "PodDisruptionBudget",
+        true,
+        &["pdb"],
+        NONE,
+        RW,
+        &[status("PodDisruptionBudget")],
+        true
+    ),
     ResourceDef {
         group: "metrics.k8s.io",
         version: "v1beta1",

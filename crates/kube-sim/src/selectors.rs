@@ -19,9 +19,7 @@ pub struct LabelSelector {
 }
 
 fn valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.len() <= 317
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    !k.is_empty() && k.len() <= 317 && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
 }
 
 fn valid_value(v: &str) -> bool {
@@ -105,11 +103,8 @@ impl LabelSelector {
         if let Some(exprs) = v.get("matchExpressions").and_then(Value::as_array) {
             for e in exprs {
                 let key = e.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
-                let vals: Vec<String> = e
-                    .get("values")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
-                    .unwrap_or_default();
+                let vals: Vec<String> =
+                    e.get("values").and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default();
                 match e.get("operator").and_then(Value::as_str).unwrap_or_default() {
                     "In" => reqs.push(Req::In(key, vals)),
                     "NotIn" => reqs.push(Req::NotIn(key, vals)),
@@ -162,8 +157,14 @@ fn supported(kind: &str, field: &str) -> bool {
     match kind {
         "Pod" => matches!(
             field,
-            "status.phase" | "spec.nodeName" | "spec.restartPolicy" | "spec.schedulerName" | "spec.serviceAccountName"
-                | "status.podIP" | "status.nominatedNodeName" | "spec.hostNetwork"
+            "status.phase"
+                | "spec.nodeName"
+                | "spec.restartPolicy"
+                | "spec.schedulerName"
+                | "spec.serviceAccountName"
+                | "status.podIP"
+                | "status.nominatedNodeName"
+                | "spec.hostNetwork"
         ),
         "Event" => field.starts_with("involvedObject.") || matches!(field, "reason" | "source" | "type" | "reportingComponent"),
         "Secret" => field == "type",

@@ -91,9 +91,7 @@ impl Req {
     /// The field manager to record: `?fieldManager=`, else the user agent's program name, as the
     /// real server derives it.
     pub fn manager(&self) -> String {
-        self.q("fieldManager")
-            .map(String::from)
-            .unwrap_or_else(|| self.user_agent.split('/').next().unwrap_or("unknown").to_string())
+        self.q("fieldManager").map(String::from).unwrap_or_else(|| self.user_agent.split('/').next().unwrap_or("unknown").to_string())
     }
 }
 
@@ -104,15 +102,13 @@ pub fn percent_decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < b.len() => match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 2;
                 }
-            }
+                Err(_) => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;

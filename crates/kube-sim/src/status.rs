@@ -30,31 +30,16 @@ impl ApiError {
     }
 
     pub fn not_found(res: &ResourceDef, name: &str) -> Self {
-        Self {
-            code: 404,
-            reason: "NotFound",
-            message: format!("{} \"{}\" not found", res.qualified(), name),
-            details: Some(details(res, name)),
-        }
+        Self { code: 404, reason: "NotFound", message: format!("{} \"{}\" not found", res.qualified(), name), details: Some(details(res, name)) }
     }
 
     /// 404 for a URL that names no resource (unknown group, version or plural).
     pub fn no_route() -> Self {
-        Self {
-            code: 404,
-            reason: "NotFound",
-            message: "the server could not find the requested resource".into(),
-            details: Some(json!({})),
-        }
+        Self { code: 404, reason: "NotFound", message: "the server could not find the requested resource".into(), details: Some(json!({})) }
     }
 
     pub fn already_exists(res: &ResourceDef, name: &str) -> Self {
-        Self {
-            code: 409,
-            reason: "AlreadyExists",
-            message: format!("{} \"{}\" already exists", res.qualified(), name),
-            details: Some(details(res, name)),
-        }
+        Self { code: 409, reason: "AlreadyExists", message: format!("{} \"{}\" already exists", res.qualified(), name), details: Some(details(res, name)) }
     }
 
     pub fn conflict(res: &ResourceDef, name: &str) -> Self {
@@ -78,10 +63,7 @@ impl ApiError {
         } else {
             format!("{} \"{}\" is invalid: [{}]", res.kind, name, msgs.join(", "))
         };
-        let causes: Vec<Value> = causes
-            .iter()
-            .map(|(f, m)| json!({"reason": "FieldValueInvalid", "message": m, "field": f}))
-            .collect();
+        let causes: Vec<Value> = causes.iter().map(|(f, m)| json!({"reason": "FieldValueInvalid", "message": m, "field": f})).collect();
         let mut d = json!({ "name": name });
         if !res.group.is_empty() {
             d["group"] = json!(res.group);
@@ -108,10 +90,7 @@ impl ApiError {
         Self {
             code: 415,
             reason: "UnsupportedMediaType",
-            message: format!(
-                "the body of the request was in an unknown format - accepted media types include: {}",
-                accepted.join(", ")
-            ),
+            message: format!("the body of the request was in an unknown format - accepted media types include: {}", accepted.join(", ")),
             details: None,
         }
     }
@@ -121,24 +100,14 @@ impl ApiError {
     }
 
     pub fn namespace_not_found(ns: &str) -> Self {
-        Self {
-            code: 404,
-            reason: "NotFound",
-            message: format!("namespaces \"{ns}\" not found"),
-            details: Some(json!({"name": ns, "kind": "namespaces"})),
-        }
+        Self { code: 404, reason: "NotFound", message: format!("namespaces \"{ns}\" not found"), details: Some(json!({"name": ns, "kind": "namespaces"})) }
     }
 
     pub fn forbidden_terminating(res: &ResourceDef, name: &str, ns: &str) -> Self {
         Self {
             code: 403,
             reason: "Forbidden",
-            message: format!(
-                "{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated",
-                res.qualified(),
-                name,
-                ns
-            ),
+            message: format!("{} \"{}\" is forbidden: unable to create new content in namespace {} because it is being terminated", res.qualified(), name, ns),
             details: Some(details(res, name)),
         }
     }

@@ -85,10 +85,7 @@ impl Rule {
     }
     /// Images absent from a registry the test knows (`present(image) == false`) fail to pull.
     pub fn image_not_in_registry(present: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
-        Self::when(
-            move |c| !present(&c.image),
-            Behavior::ImagePullBackOff { message: String::new() },
-        )
+        Self::when(move |c| !present(&c.image), Behavior::ImagePullBackOff { message: String::new() })
     }
     pub fn with_logs(mut self, lines: &[&str]) -> Self {
         self.logs = lines.iter().map(|s| s.to_string()).collect();

@@ -92,12 +92,9 @@ fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
 fn valid_subdomain(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
+        && name
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && !l.starts_with('-') && !l.ends_with('-'))
 }
 
 fn valid_label(name: &str) -> bool {
@@ -130,14 +127,7 @@ impl Store {
     pub fn new_uid(&mut self) -> String {
         let a = self.rand();
         let b = self.rand();
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            ((b >> 48) & 0x3fff) | 0x8000,
-            b & 0xffff_ffff_ffff
-        )
+        format!("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, ((b >> 48) & 0x3fff) | 0x8000, b & 0xffff_ffff_ffff)
     }
 
     /// The 5-character suffix alphabet of `generateName` (no vowels, no confusable digits).
@@ -162,11 +152,7 @@ impl Store {
     /// every namespace.
     pub fn list(&self, res: ResId, ns: Option<&str>) -> Vec<&Value> {
         let start = Key::new(res, ns.unwrap_or(""), "");
-        self.objects
-            .range(start..)
-            .take_while(|(k, _)| k.res == res && ns.is_none_or(|n| k.ns == n))
-            .map(|(_, v)| v)
-            .collect()
+        self.objects.range(start..).take_while(|(k, _)| k.res == res && ns.is_none_or(|n| k.ns == n)).map(|(_, v)| v).collect()
     }
 
     pub fn list_cloned(&self, res: ResId, ns: Option<&str>) -> Vec<Value> {
@@ -199,9 +185,7 @@ impl Store {
         let ns_res = crate::resources::id("", "namespaces");
         match self.get(ns_res, "", ns) {
             None => Err(ApiError::namespace_not_found(ns)),
-            Some(n) if n.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating") => {
-                Err(ApiError::forbidden_terminating(d, name, ns))
-            }
+            Some(n) if n.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating") => Err(ApiError::forbidden_terminating(d, name, ns)),
             Some(_) => Ok(()),
         }
     }
@@ -214,9 +198,7 @@ impl Store {
         }
         let body_ns = meta_str(&obj, "namespace").to_string();
         if d.namespaced && !body_ns.is_empty() && body_ns != ns {
-            return Err(ApiError::bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request",
-            ));
+            return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
         }
         let mut name = name_of(&obj).to_string();
         if name.is_empty() {
@@ -518,11 +500,7 @@ impl Store {
     }
 
     pub fn dependents(&self, uid: &str) -> Vec<Key> {
-        self.objects
-            .iter()
-            .filter(|(_, v)| owner_uids(v).iter().any(|u| u == uid))
-            .map(|(k, _)| k.clone())
-            .collect()
+        self.objects.iter().filter(|(_, v)| owner_uids(v).iter().any(|u| u == uid)).map(|(k, _)| k.clone()).collect()
     }
 
     fn has_dependents(&self, uid: &str) -> bool {

@@ -21,9 +21,7 @@ pub fn directive(req: &Req) -> ApiResult<Directive> {
         "" | "Warn" => Ok(Directive::Warn),
         "Ignore" => Ok(Directive::Ignore),
         "Strict" => Ok(Directive::Strict),
-        other => Err(ApiError::bad_request(format!(
-            "fieldValidation: Unsupported value: {other:?}: supported values: \"Ignore\", \"Strict\", \"Warn\""
-        ))),
+        other => Err(ApiError::bad_request(format!("fieldValidation: Unsupported value: {other:?}: supported values: \"Ignore\", \"Strict\", \"Warn\""))),
     }
 }
 
@@ -50,11 +48,8 @@ fn enforce(d: &ResourceDef, obj: &mut Value, dir: Directive, warnings: &mut Vec<
 
 /// A create or update body.
 pub fn body(d: &ResourceDef, obj: &mut Value, dir: Directive, warnings: &mut Vec<String>) -> ApiResult<()> {
-    let version = obj
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .map(|av| av.rsplit('/').next().unwrap_or(av).to_string())
-        .unwrap_or_else(|| d.version.to_string());
+    let version =
+        obj.get("apiVersion").and_then(Value::as_str).map(|av| av.rsplit('/').next().unwrap_or(av).to_string()).unwrap_or_else(|| d.version.to_string());
     enforce(d, obj, dir, warnings, |e| ApiError::bad_request(format!("{k} in version {version:?} cannot be handled as a {k}: {e}", k = d.kind)))
 }
 

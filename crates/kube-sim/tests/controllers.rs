@@ -41,9 +41,11 @@ async fn statefulset_ordered_pods_pvcs_and_rolling_update() {
 
     let mut s = sts.clone();
     s["spec"]["template"]["spec"]["containers"][0]["image"] = json!("reg.local/db:v2");
-    env.sim.shared().store().update(
-        kube_sim::resources::find("apps", "v1", "statefulsets").expect("res"), "default", "db", s, None, env.sim.clock().now(), None, false,
-    ).expect("update");
+    env.sim
+        .shared()
+        .store()
+        .update(kube_sim::resources::find("apps", "v1", "statefulsets").expect("res"), "default", "db", s, None, env.sim.clock().now(), None, false)
+        .expect("update");
     step(&env, 2, 20).await;
     let sts = env.sim.get("apps/v1", "statefulsets", "default", "db").expect("sts");
     assert_eq!(sts.pointer("/status/updatedReplicas").and_then(Value::as_i64), Some(3), "{sts}");
@@ -103,7 +105,11 @@ async fn cascading_delete_and_job_ttl() {
     env.sim.create(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "tmp"}})).expect("ns");
     env.sim.create(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "tmp"}})).expect("cm");
     let now = env.sim.clock().now();
-    env.sim.shared().store().delete(kube_sim::resources::find("", "v1", "namespaces").expect("res"), "", "tmp", None, None, None, now, false).expect("delete ns");
+    env.sim
+        .shared()
+        .store()
+        .delete(kube_sim::resources::find("", "v1", "namespaces").expect("res"), "", "tmp", None, None, None, now, false)
+        .expect("delete ns");
     env.sim.settle().await;
     assert!(env.sim.get("v1", "namespaces", "", "tmp").is_none());
     assert!(env.sim.get("v1", "configmaps", "tmp", "c").is_none());

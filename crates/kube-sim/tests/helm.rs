@@ -18,11 +18,7 @@ fn image_of(env: &common::Env, deploy: &str) -> String {
 
 fn history(out: &str) -> Vec<(String, String)> {
     let v: Value = serde_json::from_str(out).expect("history is JSON");
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|r| (r["revision"].to_string(), r["status"].as_str().unwrap_or("").to_string()))
-        .collect()
+    v.as_array().expect("array").iter().map(|r| (r["revision"].to_string(), r["status"].as_str().unwrap_or("").to_string())).collect()
 }
 
 async fn lifecycle(helm: &str) {
@@ -42,7 +38,8 @@ async fn lifecycle(helm: &str) {
     env.ok(helm, &["upgrade", "--install", "r1", chart, "--set", "image=registry.local/web:v2", "--wait", "--timeout", "60s"]).await;
     assert_eq!(image_of(&env, "r1-web"), "registry.local/web:v2");
     let job = env.sim.get("batch/v1", "jobs", "default", "r1-preupgrade").expect("pre-upgrade hook job ran");
-    let complete = job.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| c.iter().any(|c| c["type"] == "Complete" && c["status"] == "True"));
+    let complete =
+        job.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| c.iter().any(|c| c["type"] == "Complete" && c["status"] == "True"));
     assert!(complete, "hook job not complete: {job}");
     let d = env.sim.get("apps/v1", "deployments", "default", "r1-web").expect("deployment");
     assert_eq!(d.pointer("/status/updatedReplicas").and_then(Value::as_i64), Some(2), "{d}");

@@ -53,7 +53,8 @@ async fn typed_crud_and_errors() {
 
     let p = cms.patch("c1", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"labels": {"b": "2"}}}))).await.expect("merge patch");
     assert_eq!(p.metadata.labels.as_ref().and_then(|l| l.get("b")).map(String::as_str), Some("2"));
-    let applied: ConfigMap = serde_json::from_value(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c2"}, "data": {"x": "1"}})).expect("cm");
+    let applied: ConfigMap =
+        serde_json::from_value(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c2"}, "data": {"x": "1"}})).expect("cm");
     cms.patch("c2", &PatchParams::apply("lain-test"), &Patch::Apply(&applied)).await.expect("server-side apply creates");
 
     let listed = cms.list(&ListParams::default().labels("a=1,b in (2,3)")).await.expect("list");
@@ -94,7 +95,8 @@ async fn watcher_and_log_stream() {
             Duration::from_secs(20),
             stream
                 .try_filter(|p| {
-                    let ready = p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+                    let ready =
+                        p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
                     futures::future::ready(ready)
                 })
                 .boxed()
@@ -143,10 +145,12 @@ async fn steering_rules() {
     for (name, image) in [("missing", "reg.local/missing:v9"), ("oom", "reg.local/oom:v1"), ("slow", "reg.local/slow:v1"), ("good", "reg.local/ok:v1")] {
         deploys.create(&PostParams::default(), &deployment(name, image)).await.expect("create");
     }
-    let pending: Pod = serde_json::from_value(json!({"metadata": {"name": "pending-1"}, "spec": {"containers": [{"name": "a", "image": "reg.local/ok:v1"}]}})).expect("pod");
+    let pending: Pod =
+        serde_json::from_value(json!({"metadata": {"name": "pending-1"}, "spec": {"containers": [{"name": "a", "image": "reg.local/ok:v1"}]}})).expect("pod");
     Api::<Pod>::namespaced(client.clone(), "default").create(&PostParams::default(), &pending).await.expect("pod");
     let job: Job = serde_json::from_value(json!({"metadata": {"name": "migrate"}, "spec": {"backoffLimit": 1, "template": {"spec": {
-        "restartPolicy": "Never", "containers": [{"name": "m", "image": "reg.local/job-fail:v1"}]}}}})).expect("job");
+        "restartPolicy": "Never", "containers": [{"name": "m", "image": "reg.local/job-fail:v1"}]}}}}))
+    .expect("job");
     Api::<Job>::namespaced(client.clone(), "default").create(&PostParams::default(), &job).await.expect("job");
 
     // Step simulated time instead of sleeping.
@@ -155,7 +159,11 @@ async fn steering_rules() {
         env.sim.settle().await;
     }
     let pod_of = |app: &str| -> Value {
-        env.sim.list("v1", "pods", Some("default")).into_iter().find(|p| p.pointer("/metadata/labels/app").and_then(Value::as_str) == Some(app)).expect("pod exists")
+        env.sim
+            .list("v1", "pods", Some("default"))
+            .into_iter()
+            .find(|p| p.pointer("/metadata/labels/app").and_then(Value::as_str) == Some(app))
+            .expect("pod exists")
     };
     let missing = pod_of("missing");
     assert_eq!(missing.pointer("/status/containerStatuses/0/state/waiting/reason").and_then(Value::as_str), Some("ImagePullBackOff"), "{missing}");
@@ -173,7 +181,8 @@ async fn steering_rules() {
     let sched = p.pointer("/status/conditions/0").expect("condition");
     assert_eq!((sched["type"].as_str(), sched["reason"].as_str()), (Some("PodScheduled"), Some("Unschedulable")));
     let job = env.sim.get("batch/v1", "jobs", "default", "migrate").expect("job");
-    let failed = job.pointer("/status/conditions").and_then(Value::as_array).and_then(|c| c.iter().find(|c| c["type"] == "Failed").cloned()).expect("Failed condition");
+    let failed =
+        job.pointer("/status/conditions").and_then(Value::as_array).and_then(|c| c.iter().find(|c| c["type"] == "Failed").cloned()).expect("Failed condition");
     assert_eq!(failed["reason"], "BackoffLimitExceeded");
     assert_eq!(job.pointer("/status/failed").and_then(Value::as_i64), Some(2));
 
@@ -181,10 +190,12 @@ async fn steering_rules() {
     env.sim.advance(Duration::from_secs(700));
     env.sim.settle().await;
     let d = env.sim.get("apps/v1", "deployments", "default", "slow").expect("deployment");
-    let prog = d.pointer("/status/conditions").and_then(Value::as_array).and_then(|c| c.iter().find(|c| c["type"] == "Progressing").cloned()).expect("Progressing");
+    let prog =
+        d.pointer("/status/conditions").and_then(Value::as_array).and_then(|c| c.iter().find(|c| c["type"] == "Progressing").cloned()).expect("Progressing");
     assert_eq!(prog["reason"], "ProgressDeadlineExceeded", "{d}");
     let d = env.sim.get("apps/v1", "deployments", "default", "good").expect("deployment");
-    let prog = d.pointer("/status/conditions").and_then(Value::as_array).and_then(|c| c.iter().find(|c| c["type"] == "Progressing").cloned()).expect("Progressing");
+    let prog =
+        d.pointer("/status/conditions").and_then(Value::as_array).and_then(|c| c.iter().find(|c| c["type"] == "Progressing").cloned()).expect("Progressing");
     assert_eq!(prog["reason"], "NewReplicaSetAvailable", "{d}");
 
     // Fixing the registry lets the pod start without a new rollout.

@@ -69,7 +69,18 @@ async fn get_apply_patch_label_delete() {
     assert_eq!(d.pointer("/metadata/generation").and_then(Value::as_i64), Some(2));
 
     // Strategic merge: containers merge by name, env by name.
-    env.ok("kubectl", &["patch", "deploy", "web", "--type=strategic", "-p", r#"{"spec":{"template":{"spec":{"containers":[{"name":"side","env":[{"name":"S","value":"x"}]}]}}}}"#]).await;
+    env.ok(
+        "kubectl",
+        &[
+            "patch",
+            "deploy",
+            "web",
+            "--type=strategic",
+            "-p",
+            r#"{"spec":{"template":{"spec":{"containers":[{"name":"side","env":[{"name":"S","value":"x"}]}]}}}}"#,
+        ],
+    )
+    .await;
     let cs = containers(&env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment"));
     assert_eq!(cs.len(), 2, "strategic merge keeps the other container");
     assert_eq!(cs[1]["env"][0]["name"], "S");
@@ -135,7 +146,10 @@ async fn server_side_apply_and_conflicts() {
     let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
     assert_eq!(d.pointer("/spec/replicas").and_then(Value::as_i64), Some(3));
     let owners = |d: &Value, path: &str| -> Vec<String> {
-        d.pointer("/metadata/managedFields").and_then(Value::as_array).into_iter().flatten()
+        d.pointer("/metadata/managedFields")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
             .filter(|e| e.pointer(path).is_some())
             .map(|e| format!("{}/{}", e["manager"].as_str().unwrap_or(""), e["operation"].as_str().unwrap_or("")))
             .collect()
@@ -222,9 +236,10 @@ async fn crash_loop_is_visible_to_kubectl() {
     let err = env.fails("kubectl", &["wait", "--for=condition=Available", "deployment/web", "--timeout=2s"]).await;
     assert!(err.contains("timed out"), "{err}");
     let pod = eventually(Duration::from_secs(20), "a restarted crash-looping pod", || {
-        env.sim.list("v1", "pods", Some("default")).into_iter().find(|p| {
-            p.pointer("/status/containerStatuses/0/restartCount").and_then(Value::as_i64).unwrap_or(0) >= 2
-        })
+        env.sim
+            .list("v1", "pods", Some("default"))
+            .into_iter()
+            .find(|p| p.pointer("/status/containerStatuses/0/restartCount").and_then(Value::as_i64).unwrap_or(0) >= 2)
     })
     .await;
     let name = pod["metadata"]["name"].as_str().expect("name").to_string();
@@ -270,7 +285,9 @@ async fn exec_over_websocket() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_fields_follow_field_validation() {
     let env = start(20.0).await;
-    let bad = DEPLOY.replace("  replicas: 2\n", "  replicas: 2\n  foo: 1\n").replace("        image: reg.local/side:v1\n", "        image: reg.local/side:v1\n        requests: {cpu: 1}\n");
+    let bad = DEPLOY
+        .replace("  replicas: 2\n", "  replicas: 2\n  foo: 1\n")
+        .replace("        image: reg.local/side:v1\n", "        image: reg.local/side:v1\n        requests: {cpu: 1}\n");
     let f = env.write("bad.yaml", &bad);
     let f = f.to_str().expect("utf-8");
     let err = env.fails("kubectl", &["create", "-f", f]).await;

@@ -234,13 +234,11 @@ async fn table_bodies_and_watch() {
     assert_eq!((l["kind"].as_str(), l["items"][0]["kind"].as_str()), (Some("PartialObjectMetadataList"), Some("PartialObjectMetadata")));
 
     // A table watch: one header, then one row per event.
-    let mut w = env.cmd("kubectl", &["get", "configmaps", "-w", "--request-timeout=20s"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("kubectl get -w");
+    let mut w =
+        env.cmd("kubectl", &["get", "configmaps", "-w", "--request-timeout=20s"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("kubectl get -w");
     let out = w.stdout.take().expect("piped");
     let reader = std::thread::spawn(move || BufReader::new(out).lines().map_while(Result::ok).take(3).collect::<Vec<_>>());
-    eventually(Duration::from_secs(10), "the watch to start", || {
-        (env.sim.shared().store().tx.receiver_count() > 0).then_some(())
-    })
-    .await;
+    eventually(Duration::from_secs(10), "the watch to start", || (env.sim.shared().store().tx.receiver_count() > 0).then_some(())).await;
     env.ok("kubectl", &["create", "configmap", "two", "--from-literal=a=1", "--from-literal=b=2"]).await;
     let lines = tokio::task::spawn_blocking(move || reader.join().expect("reader")).await.expect("join");
     let _ = w.kill();

@@ -78,7 +78,9 @@ async fn service_endpoints_follow_ready_pods() {
     // A selected pod without the named port has no endpoint for it (nothing to route to).
     env.ok("kubectl", &["run", "portless", "--image=reg.local/web:v1", "--labels=app=web"]).await;
     let ep = eventually(Duration::from_secs(10), "the stray pod in notReadyAddresses", || {
-        env.sim.get("v1", "endpoints", "default", "web").filter(|e| e.pointer("/subsets/0/notReadyAddresses/0/targetRef/name").and_then(Value::as_str) == Some("stray"))
+        env.sim
+            .get("v1", "endpoints", "default", "web")
+            .filter(|e| e.pointer("/subsets/0/notReadyAddresses/0/targetRef/name").and_then(Value::as_str) == Some("stray"))
     })
     .await;
     assert_eq!(ep.pointer("/subsets/0/addresses").and_then(Value::as_array).map(Vec::len), Some(2));
@@ -137,7 +139,9 @@ async fn describe_pod_shows_its_events() {
     env.ok("kubectl", &["run", "bad", "--image=reg.local/gone:v9"]).await;
     env.ok("kubectl", &["wait", "--for=condition=Ready", "pod/ok", "--timeout=20s"]).await;
     eventually(Duration::from_secs(10), "the image pull to fail", || {
-        env.sim.get("v1", "pods", "default", "bad").filter(|p| p.pointer("/status/containerStatuses/0/state/waiting/reason").and_then(Value::as_str) == Some("ImagePullBackOff"))
+        env.sim
+            .get("v1", "pods", "default", "bad")
+            .filter(|p| p.pointer("/status/containerStatuses/0/state/waiting/reason").and_then(Value::as_str) == Some("ImagePullBackOff"))
     })
     .await;
     let ok = env.ok("kubectl", &["describe", "pod", "ok"]).await;
@@ -151,7 +155,16 @@ async fn describe_pod_shows_its_events() {
     let sub = h.iter().position(|c| c == "SUBOBJECT").expect("SUBOBJECT column");
     let reason = h.iter().position(|c| c == "REASON").expect("REASON column");
     let order: Vec<(&str, &str)> = rows.iter().map(|r| (r[reason].as_str(), r[sub].as_str())).collect();
-    assert_eq!(order, [("Scheduled", ""), ("Pulling", "spec.containers{ok}"), ("Pulled", "spec.containers{ok}"), ("Created", "spec.containers{ok}"), ("Started", "spec.containers{ok}")]);
+    assert_eq!(
+        order,
+        [
+            ("Scheduled", ""),
+            ("Pulling", "spec.containers{ok}"),
+            ("Pulled", "spec.containers{ok}"),
+            ("Created", "spec.containers{ok}"),
+            ("Started", "spec.containers{ok}")
+        ]
+    );
     let bad = env.ok("kubectl", &["describe", "pod", "bad"]).await;
     assert!(bad.contains("Reason:       ImagePullBackOff") || bad.contains("ImagePullBackOff"), "{bad}");
     assert!(bad.contains("Failed to pull image \"reg.local/gone:v9\""), "{bad}");

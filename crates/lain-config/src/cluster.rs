@@ -126,18 +126,13 @@ impl Clusters {
     }
 
     pub fn embedded() -> Self {
-        let files = EMBEDDED_CLUSTERS
-            .iter()
-            .map(|(n, t)| (n.to_string(), (format!("cluster_values/values-{n}.yaml (built into lain)"), t.to_string())))
-            .collect();
+        let files =
+            EMBEDDED_CLUSTERS.iter().map(|(n, t)| (n.to_string(), (format!("cluster_values/values-{n}.yaml (built into lain)"), t.to_string()))).collect();
         Clusters { source: ClusterSource::Embedded, files }
     }
 
     pub fn from_dir(dir: &Path) -> Result<Self, ConfigError> {
-        let rd = std::fs::read_dir(dir).map_err(|e| ConfigError::ClusterValuesDir {
-            dir: dir.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let rd = std::fs::read_dir(dir).map_err(|e| ConfigError::ClusterValuesDir { dir: dir.display().to_string(), reason: e.to_string() })?;
         let mut files = BTreeMap::new();
         for e in rd.flatten() {
             let p = e.path();
@@ -145,10 +140,7 @@ impl Clusters {
             let Some(cluster) = name.strip_prefix("values-").and_then(|s| s.strip_suffix(".yaml")) else {
                 continue;
             };
-            let text = std::fs::read_to_string(&p).map_err(|e| ConfigError::Read {
-                file: p.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let text = std::fs::read_to_string(&p).map_err(|e| ConfigError::Read { file: p.display().to_string(), reason: e.to_string() })?;
             files.insert(cluster.to_string(), (p.display().to_string(), text));
         }
         Ok(Clusters { source: ClusterSource::Dir(dir.to_path_buf()), files })
@@ -185,11 +177,7 @@ impl Clusters {
 fn parse_cluster(name: &str, label: &str, text: &str) -> Result<ClusterConfig, ConfigError> {
     let mut c: ClusterConfig = serde_saphyr::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(0);
-        ConfigError::ClusterFile {
-            file: label.to_string(),
-            line,
-            message: e.without_snippet().to_string().lines().next().unwrap_or_default().to_string(),
-        }
+        ConfigError::ClusterFile { file: label.to_string(), line, message: e.without_snippet().to_string().lines().next().unwrap_or_default().to_string() }
     })?;
     if c.registry.trim().is_empty() {
         return Err(ConfigError::ClusterFile {

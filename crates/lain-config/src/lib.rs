@@ -43,7 +43,9 @@ pub enum ConfigError {
     Yaml(#[from] yaml::YamlError),
     #[error(transparent)]
     Set(#[from] set::SetError),
-    #[error("CLUSTER_VALUES_DIR={dir} cannot be read: {reason}\n    fix: point CLUSTER_VALUES_DIR at a directory of values-[CLUSTER].yaml files, or unset it to use the clusters built into lain")]
+    #[error(
+        "CLUSTER_VALUES_DIR={dir} cannot be read: {reason}\n    fix: point CLUSTER_VALUES_DIR at a directory of values-[CLUSTER].yaml files, or unset it to use the clusters built into lain"
+    )]
     ClusterValuesDir { dir: String, reason: String },
     #[error("unknown cluster \"{name}\"; known clusters ({where_}): {}\n    fix: pick one of those, or ask your SA to add cluster_values/values-{name}.yaml", if .known.is_empty() { "none".to_string() } else { .known.join(", ") })]
     UnknownCluster { name: String, known: Vec<String>, where_: String },

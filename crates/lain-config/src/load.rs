@@ -119,27 +119,14 @@ impl AppConfig {
         let appname = merged.get("appname").and_then(Node::as_str).unwrap_or_default().to_string();
         let release_name = merged.get("releaseName").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| appname.clone());
         let mut procs = Vec::new();
-        for (section, kind) in [
-            ("deployments", ProcKind::Deployment),
-            ("statefulSets", ProcKind::StatefulSet),
-            ("jobs", ProcKind::Job),
-            ("cronjobs", ProcKind::CronJob),
-        ] {
+        for (section, kind) in
+            [("deployments", ProcKind::Deployment), ("statefulSets", ProcKind::StatefulSet), ("jobs", ProcKind::Job), ("cronjobs", ProcKind::CronJob)]
+        {
             if let Some(m) = merged.get(section).and_then(Node::as_map) {
                 procs.extend(m.keys().map(|name| Proc { name: name.clone(), kind }));
             }
         }
-        Ok(AppConfig {
-            repo_dir,
-            chart_dir,
-            cluster: opts.cluster.clone(),
-            values_files,
-            sets: opts.sets.clone(),
-            merged,
-            appname,
-            release_name,
-            procs,
-        })
+        Ok(AppConfig { repo_dir, chart_dir, cluster: opts.cluster.clone(), values_files, sets: opts.sets.clone(), merged, appname, release_name, procs })
     }
 
     /// The merged values as helm will see them, without the injected ones.
@@ -206,12 +193,7 @@ mod tests {
     }
 
     fn opts(dir: &Path) -> LoadOptions {
-        LoadOptions {
-            start_dir: dir.to_path_buf(),
-            cluster: Clusters::embedded().get("test").unwrap(),
-            extra_values: vec![],
-            sets: vec![],
-        }
+        LoadOptions { start_dir: dir.to_path_buf(), cluster: Clusters::embedded().get("test").unwrap(), extra_values: vec![], sets: vec![] }
     }
 
     #[test]

@@ -56,19 +56,14 @@ mod tests {
 
     #[test]
     fn maps_merge_recursively() {
-        let j = merged(
-            "deployments:\n  web:\n    command: [run]\n    replicaCount: 1\n",
-            "deployments:\n  web:\n    command: [run, --debug]\n",
-        );
+        let j = merged("deployments:\n  web:\n    command: [run]\n    replicaCount: 1\n", "deployments:\n  web:\n    command: [run, --debug]\n");
         assert_eq!(j, serde_json::json!({"deployments": {"web": {"command": ["run", "--debug"], "replicaCount": 1}}}));
     }
 
     #[test]
     fn null_deletes_and_lists_replace() {
-        let j = merged(
-            "build:\n  base: python:3.8\n  prepare:\n    script: [a]\n  script: [x, y]\n",
-            "build:\n  base: python:3.9\n  prepare:\n  script: [z]\n",
-        );
+        let j =
+            merged("build:\n  base: python:3.8\n  prepare:\n    script: [a]\n  script: [x, y]\n", "build:\n  base: python:3.9\n  prepare:\n  script: [z]\n");
         assert_eq!(j, serde_json::json!({"build": {"base": "python:3.9", "script": ["z"]}}));
     }
 

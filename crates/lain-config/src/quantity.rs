@@ -48,27 +48,23 @@ fn number(s: &str) -> Option<f64> {
 /// Why a memory quantity is wrong, and what was probably meant.
 pub fn memory_problem(q: &str) -> Option<(String, String)> {
     let t = q.trim();
-    if let Some(num) = t.strip_suffix('m') {
-        if number(num).is_some() {
-            return Some((
-                format!("memory \"{t}\" means {num} millibytes (m is milli, not mega)"),
-                format!("write {num}Mi"),
-            ));
-        }
+    if let Some(num) = t.strip_suffix('m')
+        && number(num).is_some()
+    {
+        return Some((format!("memory \"{t}\" means {num} millibytes (m is milli, not mega)"), format!("write {num}Mi")));
     }
     for (bad, good) in [("mi", "Mi"), ("gi", "Gi"), ("MB", "M or Mi"), ("GB", "G or Gi"), ("Mb", "Mi"), ("Gb", "Gi"), ("mb", "Mi"), ("gb", "Gi"), ("g", "Gi")] {
-        if let Some(num) = t.strip_suffix(bad) {
-            if number(num).is_some() {
-                return Some((format!("memory \"{t}\" is not a Kubernetes quantity"), format!("write {num}{}", good.split(' ').next().unwrap_or(good))));
-            }
+        if let Some(num) = t.strip_suffix(bad)
+            && number(num).is_some()
+        {
+            return Some((format!("memory \"{t}\" is not a Kubernetes quantity"), format!("write {num}{}", good.split(' ').next().unwrap_or(good))));
         }
     }
     match parse(t) {
         None => Some((format!("memory \"{t}\" is not a Kubernetes quantity"), "write e.g. 256Mi or 1Gi".into())),
-        Some(v) if v > 0.0 && v < 1024.0 * 1024.0 => Some((
-            format!("memory \"{t}\" is under 1Mi, too small for any container"),
-            "write e.g. 256Mi (Mi = mebibytes)".into(),
-        )),
+        Some(v) if v > 0.0 && v < 1024.0 * 1024.0 => {
+            Some((format!("memory \"{t}\" is under 1Mi, too small for any container"), "write e.g. 256Mi (Mi = mebibytes)".into()))
+        }
         _ => None,
     }
 }

@@ -102,15 +102,8 @@ const PROC_KEYS: &[&str] = &[
 ];
 const STS_KEYS: &[&str] = &["updateStrategy", "volumeClaimTemplates", "podManagementPolicy"];
 const JOB_KEYS: &[&str] = &["ttlSecondsAfterFinished", "activeDeadlineSeconds", "backoffLimit", "completions", "parallelism", "restartPolicy"];
-const CRON_KEYS: &[&str] = &[
-    "schedule",
-    "concurrencyPolicy",
-    "suspend",
-    "successfulJobsHistoryLimit",
-    "failedJobsHistoryLimit",
-    "startingDeadlineSeconds",
-    "timeZone",
-];
+const CRON_KEYS: &[&str] =
+    &["schedule", "concurrencyPolicy", "suspend", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "startingDeadlineSeconds", "timeZone"];
 const INGRESS_KEYS: &[&str] = &["host", "deployName", "paths", "annotations", "tls", "pathType", "port"];
 const BUILD_KEYS: &[&str] = &["base", "workdir", "prepare", "script", "env", "build_args"];
 const PREPARE_KEYS: &[&str] = &["env", "script", "keep"];
@@ -173,12 +166,7 @@ impl Checker {
 
     fn string_list(&mut self, node: &Node, key: &str, example: &str) {
         if let Value::Str(s) = &node.value {
-            self.add(
-                node,
-                key,
-                format!("expected a list of strings, found the string \"{s}\""),
-                format!("write it as a list, e.g. {example}"),
-            );
+            self.add(node, key, format!("expected a list of strings, found the string \"{s}\""), format!("write it as a list, e.g. {example}"));
             return;
         }
         if let Some(items) = self.seq(node, key, example) {
@@ -208,10 +196,20 @@ impl Checker {
         if let Some(m) = self.map(node, key, "env: {FOO: bar}") {
             for (k, v) in m {
                 if !is_env_name(k) {
-                    self.add(v, &join(key, k), format!("`{k}` is not a valid environment variable name"), "use letters, digits and _ (not starting with a digit)");
+                    self.add(
+                        v,
+                        &join(key, k),
+                        format!("`{k}` is not a valid environment variable name"),
+                        "use letters, digits and _ (not starting with a digit)",
+                    );
                 }
                 if matches!(v.value, Value::Map(_) | Value::Seq(_)) {
-                    self.add(v, &join(key, k), format!("environment values must be strings, found {}", v.type_name()), "quote the value, or serialise it (e.g. JSON in a string)");
+                    self.add(
+                        v,
+                        &join(key, k),
+                        format!("environment values must be strings, found {}", v.type_name()),
+                        "quote the value, or serialise it (e.g. JSON in a string)",
+                    );
                 }
             }
         }
@@ -347,12 +345,12 @@ pub fn validate(root: &Node) -> Vec<Problem> {
         },
     };
     let mut release = appname.clone();
-    if let Some(n) = m.get("releaseName") {
-        if let Some(r) = c.string(n, "releaseName") {
-            match dns_label_problem(&r, MAX_RELEASE_NAME) {
-                Some(p) => c.add(n, "releaseName", format!("releaseName \"{r}\" {p}"), "use a short lowercase name like my-app-canary"),
-                None => release = Some(r),
-            }
+    if let Some(n) = m.get("releaseName")
+        && let Some(r) = c.string(n, "releaseName")
+    {
+        match dns_label_problem(&r, MAX_RELEASE_NAME) {
+            Some(p) => c.add(n, "releaseName", format!("releaseName \"{r}\" {p}"), "use a short lowercase name like my-app-canary"),
+            None => release = Some(r),
         }
     }
 
@@ -442,12 +440,9 @@ pub fn validate(root: &Node) -> Vec<Problem> {
             }
             match im.get("deployName").map(|d| (d, d.as_str())) {
                 None => c.add(it, &ik, "ingress without deployName", format!("add deployName: one of {}", list_or_none(&procs))),
-                Some((d, Some(name))) if !procs.iter().any(|p| p == name) => c.add(
-                    d,
-                    &join(&ik, "deployName"),
-                    format!("deployName `{name}` names no proc"),
-                    format!("use one of the procs: {}", list_or_none(&procs)),
-                ),
+                Some((d, Some(name))) if !procs.iter().any(|p| p == name) => {
+                    c.add(d, &join(&ik, "deployName"), format!("deployName `{name}` names no proc"), format!("use one of the procs: {}", list_or_none(&procs)))
+                }
                 Some((d, None)) => {
                     c.string(d, &join(&ik, "deployName"));
                 }
@@ -459,30 +454,30 @@ pub fn validate(root: &Node) -> Vec<Problem> {
         }
     }
 
-    if let Some(n) = m.get("canaryGroups") {
-        if let Some(g) = c.map(n, "canaryGroups", "canaryGroups: {internal: {nginx.ingress.kubernetes.io/canary-by-header-value: canary}}") {
-            for (name, gn) in g {
-                c.map(gn, &join("canaryGroups", name), "{nginx.ingress.kubernetes.io/canary-weight: \"10\"}");
-            }
+    if let Some(n) = m.get("canaryGroups")
+        && let Some(g) = c.map(n, "canaryGroups", "canaryGroups: {internal: {nginx.ingress.kubernetes.io/canary-by-header-value: canary}}")
+    {
+        for (name, gn) in g {
+            c.map(gn, &join("canaryGroups", name), "{nginx.ingress.kubernetes.io/canary-weight: \"10\"}");
         }
     }
 
-    if let Some(n) = m.get("webhook") {
-        if let Some(w) = c.map(n, "webhook", "webhook: {url: https://...}") {
-            c.unknown_keys(w, "webhook", &[&["url", "clusters", "kind"]]);
-            match w.get("url") {
-                Some(u) => {
-                    if let Some(s) = c.string(u, "webhook.url") {
-                        if !(s.starts_with("http://") || s.starts_with("https://")) {
-                            c.add(u, "webhook.url", format!("\"{s}\" is not an http(s) URL"), "write the full URL, starting with https://");
-                        }
-                    }
+    if let Some(n) = m.get("webhook")
+        && let Some(w) = c.map(n, "webhook", "webhook: {url: https://...}")
+    {
+        c.unknown_keys(w, "webhook", &[&["url", "clusters", "kind"]]);
+        match w.get("url") {
+            Some(u) => {
+                if let Some(s) = c.string(u, "webhook.url")
+                    && !(s.starts_with("http://") || s.starts_with("https://"))
+                {
+                    c.add(u, "webhook.url", format!("\"{s}\" is not an http(s) URL"), "write the full URL, starting with https://");
                 }
-                None => c.add(n, "webhook", "webhook without url", "add url: https://..."),
             }
-            if let Some(cl) = w.get("clusters") {
-                c.string_list(cl, "webhook.clusters", "[prod]");
-            }
+            None => c.add(n, "webhook", "webhook without url", "add url: https://..."),
+        }
+        if let Some(cl) = w.get("clusters") {
+            c.string_list(cl, "webhook.clusters", "[prod]");
         }
     }
 
@@ -502,73 +497,78 @@ fn check_object_name(c: &mut Checker, node: &Node, key: &str, name: &str, releas
     if let Some(r) = release {
         let full = format!("{r}-{name}");
         if full.len() > 63 {
-            c.add(node, key, format!("`{full}` (release-{what}) is {} characters, over Kubernetes' 63", full.len()), "shorten the proc name or the appname/releaseName");
+            c.add(
+                node,
+                key,
+                format!("`{full}` (release-{what}) is {} characters, over Kubernetes' 63", full.len()),
+                "shorten the proc name or the appname/releaseName",
+            );
         }
     }
 }
 
 fn check_build(c: &mut Checker, m: &IndexMap<String, Node>) {
-    if let Some(n) = m.get("build") {
-        if let Some(b) = c.map(n, "build", "build: {base: python:3.12, script: [pip install -r requirements.txt]}") {
-            c.unknown_keys(b, "build", &[BUILD_KEYS]);
-            if b.get("base").is_none() {
-                c.add(n, "build", "build without base", "add base: IMAGE (the image your app builds on)");
-            }
-            for (k, v) in b {
-                let kk = join("build", k);
-                match k.as_str() {
-                    "base" | "workdir" => {
-                        c.string(v, &kk);
-                    }
-                    "script" => c.string_list(v, &kk, "[pip install -r requirements.txt]"),
-                    "env" | "build_args" => {
-                        c.map(v, &kk, "{KEY: value}");
-                    }
-                    "prepare" => {
-                        if let Some(p) = c.map(v, &kk, "{script: [...], keep: [node_modules]}") {
-                            c.unknown_keys(p, &kk, &[PREPARE_KEYS]);
-                            for (pk, pv) in p {
-                                match pk.as_str() {
-                                    "script" | "keep" => c.string_list(pv, &join(&kk, pk), "[node_modules]"),
-                                    "env" => {
-                                        c.map(pv, &join(&kk, pk), "{KEY: value}");
-                                    }
-                                    _ => {}
+    if let Some(n) = m.get("build")
+        && let Some(b) = c.map(n, "build", "build: {base: python:3.12, script: [pip install -r requirements.txt]}")
+    {
+        c.unknown_keys(b, "build", &[BUILD_KEYS]);
+        if b.get("base").is_none() {
+            c.add(n, "build", "build without base", "add base: IMAGE (the image your app builds on)");
+        }
+        for (k, v) in b {
+            let kk = join("build", k);
+            match k.as_str() {
+                "base" | "workdir" => {
+                    c.string(v, &kk);
+                }
+                "script" => c.string_list(v, &kk, "[pip install -r requirements.txt]"),
+                "env" | "build_args" => {
+                    c.map(v, &kk, "{KEY: value}");
+                }
+                "prepare" => {
+                    if let Some(p) = c.map(v, &kk, "{script: [...], keep: [node_modules]}") {
+                        c.unknown_keys(p, &kk, &[PREPARE_KEYS]);
+                        for (pk, pv) in p {
+                            match pk.as_str() {
+                                "script" | "keep" => c.string_list(pv, &join(&kk, pk), "[node_modules]"),
+                                "env" => {
+                                    c.map(pv, &join(&kk, pk), "{KEY: value}");
                                 }
+                                _ => {}
                             }
                         }
                     }
-                    _ => {}
                 }
+                _ => {}
             }
         }
     }
-    if let Some(n) = m.get("release") {
-        if let Some(r) = c.map(n, "release", "release: {dest_base: nginx, copy: [/lain/app/dist]}") {
-            c.unknown_keys(r, "release", &[RELEASE_KEYS]);
-            if r.get("dest_base").is_none() {
-                c.add(n, "release", "release without dest_base", "add dest_base: IMAGE (the runtime image build output is copied into)");
-            }
-            if let Some(cp) = r.get("copy") {
-                if let Some(items) = c.seq(cp, "release.copy", "[/lain/app/dist, {src: /lain/app/conf, dest: /etc/app}]") {
-                    for (i, it) in items.iter().enumerate() {
-                        let ik = format!("release.copy[{i}]");
-                        match &it.value {
-                            Value::Str(_) => {}
-                            Value::Map(cm) => {
-                                c.unknown_keys(cm, &ik, &[&["src", "dest"]]);
-                                if cm.get("src").and_then(Node::as_str).is_none() {
-                                    c.add(it, &ik, "copy entry without src", "add src: /path/in/build/stage (dest defaults to src)");
-                                }
-                            }
-                            _ => c.add(it, &ik, format!("expected a path or {{src, dest}}, found {}", it.type_name()), "write a path, or {src: ..., dest: ...}"),
+    if let Some(n) = m.get("release")
+        && let Some(r) = c.map(n, "release", "release: {dest_base: nginx, copy: [/lain/app/dist]}")
+    {
+        c.unknown_keys(r, "release", &[RELEASE_KEYS]);
+        if r.get("dest_base").is_none() {
+            c.add(n, "release", "release without dest_base", "add dest_base: IMAGE (the runtime image build output is copied into)");
+        }
+        if let Some(cp) = r.get("copy")
+            && let Some(items) = c.seq(cp, "release.copy", "[/lain/app/dist, {src: /lain/app/conf, dest: /etc/app}]")
+        {
+            for (i, it) in items.iter().enumerate() {
+                let ik = format!("release.copy[{i}]");
+                match &it.value {
+                    Value::Str(_) => {}
+                    Value::Map(cm) => {
+                        c.unknown_keys(cm, &ik, &[&["src", "dest"]]);
+                        if cm.get("src").and_then(Node::as_str).is_none() {
+                            c.add(it, &ik, "copy entry without src", "add src: /path/in/build/stage (dest defaults to src)");
                         }
                     }
+                    _ => c.add(it, &ik, format!("expected a path or {{src, dest}}, found {}", it.type_name()), "write a path, or {src: ..., dest: ...}"),
                 }
             }
-            if let Some(s) = r.get("script") {
-                c.string_list(s, "release.script", "[nginx -t]");
-            }
+        }
+        if let Some(s) = r.get("script") {
+            c.string_list(s, "release.script", "[nginx -t]");
         }
     }
 }
@@ -588,7 +588,8 @@ mod tests {
         p.into_iter().next().unwrap()
     }
 
-    const OK: &str = "appname: dummy\ndeployments:\n  web:\n    containerPort: 8000\n    command: [run]\ningresses:\n  - host: dummy\n    deployName: web\n    paths: [/]\n";
+    const OK: &str =
+        "appname: dummy\ndeployments:\n  web:\n    containerPort: 8000\n    command: [run]\ningresses:\n  - host: dummy\n    deployName: web\n    paths: [/]\n";
 
     #[test]
     fn a_valid_app_has_no_problems() {

@@ -76,13 +76,8 @@ fn parse_key(key: &str, expr: &str) -> Result<Vec<Seg>, SetError> {
         }
         rest = &rest[name_end..];
         while let Some(stripped) = rest.strip_prefix('[') {
-            let close = stripped
-                .find(']')
-                .ok_or_else(|| SetError::BadIndex { expr: expr.into(), key: key.into() })?;
-            let idx: usize = stripped[..close]
-                .trim()
-                .parse()
-                .map_err(|_| SetError::BadIndex { expr: expr.into(), key: key.into() })?;
+            let close = stripped.find(']').ok_or_else(|| SetError::BadIndex { expr: expr.into(), key: key.into() })?;
+            let idx: usize = stripped[..close].trim().parse().map_err(|_| SetError::BadIndex { expr: expr.into(), key: key.into() })?;
             if idx > MAX_INDEX {
                 return Err(SetError::IndexTooLarge { expr: expr.into(), index: idx });
             }
@@ -231,10 +226,7 @@ mod tests {
 
     #[test]
     fn helm_typing() {
-        assert_eq!(
-            j("a=1,b=true,c=null,d=007,e=1.5,f=,g=-3"),
-            json!({"a": 1, "b": true, "c": null, "d": "007", "e": "1.5", "f": "", "g": -3})
-        );
+        assert_eq!(j("a=1,b=true,c=null,d=007,e=1.5,f=,g=-3"), json!({"a": 1, "b": true, "c": null, "d": "007", "e": "1.5", "f": "", "g": -3}));
     }
 
     #[test]

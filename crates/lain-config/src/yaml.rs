@@ -135,9 +135,7 @@ impl Node {
             },
             J::String(s) => Value::Str(s.clone()),
             J::Array(a) => Value::Seq(a.iter().map(|x| Node::from_json(x, origin)).collect()),
-            J::Object(o) => {
-                Value::Map(o.iter().map(|(k, x)| (k.clone(), Node::from_json(x, origin))).collect())
-            }
+            J::Object(o) => Value::Map(o.iter().map(|(k, x)| (k.clone(), Node::from_json(x, origin))).collect()),
         };
         Node::new(value, origin.clone())
     }

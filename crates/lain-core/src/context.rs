@@ -104,12 +104,7 @@ impl Ctx {
     /// the given `--set` expressions.
     pub fn load_app(&self, sets: &[String]) -> Result<AppConfig, LainError> {
         let cluster = self.current_cluster()?;
-        Ok(AppConfig::load(&LoadOptions {
-            start_dir: self.env.cwd.clone(),
-            cluster,
-            extra_values: self.globals.values_files.clone(),
-            sets: sets.to_vec(),
-        })?)
+        Ok(AppConfig::load(&LoadOptions { start_dir: self.env.cwd.clone(), cluster, extra_values: self.globals.values_files.clone(), sets: sets.to_vec() })?)
     }
 
     pub fn helm(&self) -> Helm {

@@ -3,8 +3,8 @@
 
 use crate::chart::ChartError;
 use crate::config::ConfigError;
-use crate::image::ImageError;
 use crate::helm::HelmError;
+use crate::image::ImageError;
 use crate::kube::KubeError;
 use crate::kubeconfig::KubeconfigError;
 use crate::process::ProcessError;

@@ -75,7 +75,6 @@ impl Helm {
     }
 }
 
-
 /// A release's status as helm records it.
 pub type ReleaseStatus = String;
 
@@ -188,10 +187,7 @@ impl Helm {
 
     /// `helm rollback RELEASE REVISION --namespace NS --timeout T`.
     pub fn rollback(&self, release: &str, namespace: &str, revision: u32, timeout: std::time::Duration) -> Cmd {
-        self.cmd()
-            .args(["rollback", release, &revision.to_string(), "--namespace", namespace])
-            .arg("--timeout")
-            .arg(format!("{}s", timeout.as_secs().max(1)))
+        self.cmd().args(["rollback", release, &revision.to_string(), "--namespace", namespace]).arg("--timeout").arg(format!("{}s", timeout.as_secs().max(1)))
     }
 
     /// `helm uninstall RELEASE --namespace NS`.
@@ -201,10 +197,7 @@ impl Helm {
 
     /// `helm test RELEASE --namespace NS --logs --timeout T`.
     pub fn test(&self, release: &str, namespace: &str, timeout: std::time::Duration) -> Cmd {
-        self.cmd()
-            .args(["test", release, "--namespace", namespace, "--logs"])
-            .arg("--timeout")
-            .arg(format!("{}s", timeout.as_secs().max(1)))
+        self.cmd().args(["test", release, "--namespace", namespace, "--logs"]).arg("--timeout").arg(format!("{}s", timeout.as_secs().max(1)))
     }
 }
 

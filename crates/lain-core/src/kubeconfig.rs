@@ -10,9 +10,13 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KubeconfigError {
-    #[error("{path} is missing, so lain cannot reach cluster \"{cluster}\"\n    fix: get the kubeconfig for \"{cluster}\" from your SA and save it as {path}{docs}")]
+    #[error(
+        "{path} is missing, so lain cannot reach cluster \"{cluster}\"\n    fix: get the kubeconfig for \"{cluster}\" from your SA and save it as {path}{docs}"
+    )]
     MissingKubeconfig { cluster: String, path: String, docs: String },
-    #[error("{path} is a regular file, not a link made by `lain use`; lain will not replace it\n    fix: move it aside, e.g. `mv {path} {dir}/kubeconfig-mycluster`, then run `lain use mycluster`")]
+    #[error(
+        "{path} is a regular file, not a link made by `lain use`; lain will not replace it\n    fix: move it aside, e.g. `mv {path} {dir}/kubeconfig-mycluster`, then run `lain use mycluster`"
+    )]
     ConfigIsRegularFile { path: String, dir: String },
     #[error("no current cluster: {reason}\n    fix: run `lain use CLUSTER` (clusters: {known})")]
     NoCurrentCluster { reason: String, known: String },
@@ -52,10 +56,9 @@ impl KubeDir {
         let cfg = self.config_path();
         match std::fs::symlink_metadata(&cfg) {
             Err(_) => Err(KubeconfigError::NoCurrentCluster { reason: format!("{} does not exist", cfg.display()), known: known_s }),
-            Ok(m) if !m.file_type().is_symlink() => Err(KubeconfigError::NoCurrentCluster {
-                reason: format!("{} is a regular file, not a link made by `lain use`", cfg.display()),
-                known: known_s,
-            }),
+            Ok(m) if !m.file_type().is_symlink() => {
+                Err(KubeconfigError::NoCurrentCluster { reason: format!("{} is a regular file, not a link made by `lain use`", cfg.display()), known: known_s })
+            }
             Ok(_) => self.current().ok_or_else(|| KubeconfigError::NoCurrentCluster {
                 reason: format!("{} points somewhere other than a kubeconfig-CLUSTER file", cfg.display()),
                 known: known_s,
@@ -74,13 +77,10 @@ impl KubeDir {
             });
         }
         let cfg = self.config_path();
-        if let Ok(m) = std::fs::symlink_metadata(&cfg) {
-            if !m.file_type().is_symlink() {
-                return Err(KubeconfigError::ConfigIsRegularFile {
-                    path: cfg.display().to_string(),
-                    dir: self.dir.display().to_string(),
-                });
-            }
+        if let Ok(m) = std::fs::symlink_metadata(&cfg)
+            && !m.file_type().is_symlink()
+        {
+            return Err(KubeconfigError::ConfigIsRegularFile { path: cfg.display().to_string(), dir: self.dir.display().to_string() });
         }
         let io = |e: std::io::Error| KubeconfigError::Io { path: cfg.display().to_string(), reason: e.to_string() };
         let tmp = self.dir.join(format!(".config.lain-{}", std::process::id()));

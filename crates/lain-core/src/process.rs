@@ -26,12 +26,7 @@ pub enum ProcessError {
         source: std::io::Error,
     },
     #[error("`{command}` failed ({status}){}", stderr_suffix(.stderr))]
-    Failed {
-        command: String,
-        status: String,
-        code: Option<i32>,
-        stderr: String,
-    },
+    Failed { command: String, status: String, code: Option<i32>, stderr: String },
 }
 
 fn stderr_suffix(stderr: &str) -> String {
@@ -68,16 +63,7 @@ pub struct Captured {
 
 impl Cmd {
     pub fn new(program: impl Into<OsString>) -> Self {
-        Cmd {
-            program: program.into(),
-            args: Vec::new(),
-            envs: Vec::new(),
-            env_removes: Vec::new(),
-            cwd: None,
-            stdin: None,
-            quiet: false,
-            own_group: false,
-        }
+        Cmd { program: program.into(), args: Vec::new(), envs: Vec::new(), env_removes: Vec::new(), cwd: None, stdin: None, quiet: false, own_group: false }
     }
 
     pub fn arg(mut self, a: impl Into<OsString>) -> Self {
@@ -206,11 +192,7 @@ impl Cmd {
             }
         }
         let status = child.wait().map_err(|e| self.spawn_error(e))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(self.failed(status, String::new()))
-        }
+        if status.success() { Ok(()) } else { Err(self.failed(status, String::new())) }
     }
 
     /// Runs with stdin/stdout/stderr inherited and returns the exit status without judging it
@@ -223,11 +205,7 @@ impl Cmd {
     /// Runs capturing stdout and stderr; fails on non-zero exit with stderr in the error.
     pub fn output(&self) -> Result<Captured, ProcessError> {
         let cap = self.output_unchecked()?;
-        if cap.status.success() {
-            Ok(cap)
-        } else {
-            Err(self.failed(cap.status, cap.stderr.clone()))
-        }
+        if cap.status.success() { Ok(cap) } else { Err(self.failed(cap.status, cap.stderr.clone())) }
     }
 
     /// Runs capturing output, returning it whatever the exit status.
@@ -237,15 +215,15 @@ impl Cmd {
         c.stdout(Stdio::piped()).stderr(Stdio::piped());
         c.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
         let mut child = c.spawn().map_err(|e| self.spawn_error(e))?;
-        if let Some(bytes) = self.stdin.clone() {
-            if let Some(mut si) = child.stdin.take() {
-                // Written from a thread so a command that fills its stdout pipe before reading
-                // all of stdin cannot deadlock us.
-                std::thread::spawn(move || {
-                    use std::io::Write;
-                    let _ = si.write_all(&bytes);
-                });
-            }
+        if let Some(bytes) = self.stdin.clone()
+            && let Some(mut si) = child.stdin.take()
+        {
+            // Written from a thread so a command that fills its stdout pipe before reading
+            // all of stdin cannot deadlock us.
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = si.write_all(&bytes);
+            });
         }
         let out = child.wait_with_output().map_err(|e| self.spawn_error(e))?;
         Ok(Captured {
@@ -260,10 +238,7 @@ impl Cmd {
         let me = self.clone();
         match tokio::task::spawn_blocking(move || me.output()).await {
             Ok(r) => r,
-            Err(e) => Err(ProcessError::Spawn {
-                command: self.to_string(),
-                source: std::io::Error::other(e.to_string()),
-            }),
+            Err(e) => Err(ProcessError::Spawn { command: self.to_string(), source: std::io::Error::other(e.to_string()) }),
         }
     }
 
@@ -272,27 +247,18 @@ impl Cmd {
         let me = self.clone();
         match tokio::task::spawn_blocking(move || me.run()).await {
             Ok(r) => r,
-            Err(e) => Err(ProcessError::Spawn {
-                command: self.to_string(),
-                source: std::io::Error::other(e.to_string()),
-            }),
+            Err(e) => Err(ProcessError::Spawn { command: self.to_string(), source: std::io::Error::other(e.to_string()) }),
         }
     }
 
     fn failed(&self, status: ExitStatus, stderr: String) -> ProcessError {
-        ProcessError::Failed {
-            command: self.to_string(),
-            status: status.to_string(),
-            code: status.code(),
-            stderr,
-        }
+        ProcessError::Failed { command: self.to_string(), status: status.to_string(), code: status.code(), stderr }
     }
 }
 
 /// Quotes a word for a POSIX shell only when it needs it, so printed commands stay readable.
 pub fn shell_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,^".contains(c));
+    let safe = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,^".contains(c));
     if safe { s.to_string() } else { format!("'{}'", s.replace('\'', "'\\''")) }
 }
 
@@ -309,10 +275,7 @@ impl fmt::Display for Cmd {
         let prog = self.program.to_string_lossy();
         // Tools installed under a private name (helm3, helm4) are shown by their path's last
         // component, which is what the user would type.
-        let shown = Path::new(prog.as_ref())
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| prog.to_string());
+        let shown = Path::new(prog.as_ref()).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| prog.to_string());
         write!(f, "{}{}", if first { "" } else { " " }, shell_quote(&shown))?;
         for a in &self.args {
             if a.secret {
@@ -339,10 +302,7 @@ mod tests {
             .secret_env("REGISTRY_PASSWORD", "hunter2")
             .env("DOCKER_HOST", "tcp://10.0.0.1:2375");
         let s = c.to_string();
-        assert_eq!(
-            s,
-            "REGISTRY_PASSWORD=****** DOCKER_HOST=tcp://10.0.0.1:2375 helm upgrade --install 'my app' --set 'user=o'\\''brien' ******"
-        );
+        assert_eq!(s, "REGISTRY_PASSWORD=****** DOCKER_HOST=tcp://10.0.0.1:2375 helm upgrade --install 'my app' --set 'user=o'\\''brien' ******");
         assert!(!s.contains("hunter2"));
     }
 

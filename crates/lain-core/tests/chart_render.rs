@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod chart_support;
-use chart_support::{diff_values, lost_fields, roundtrip, uncomment_examples, unclean_fields};
+use chart_support::{diff_values, lost_fields, roundtrip, unclean_fields, uncomment_examples};
 
 fn tools_bin() -> PathBuf {
     match std::env::var_os("LAIN_TOOLS_BIN") {
@@ -66,11 +66,7 @@ fn helm_template(version: u8, release: &str, chart: &Path, values: &[&Path]) -> 
         cmd.arg("-f").arg(v);
     }
     let out = cmd.output().expect("run helm");
-    if out.status.success() {
-        Ok(String::from_utf8(out.stdout).expect("utf-8"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    if out.status.success() { Ok(String::from_utf8(out.stdout).expect("utf-8")) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
 }
 
 fn parse_docs(text: &str, what: &str) -> Vec<Value> {
@@ -125,8 +121,8 @@ fn run_case(name: &str) {
         std::fs::write(&expected_path, &out3).expect("write golden file");
         return;
     }
-    let expected_text = std::fs::read_to_string(&expected_path)
-        .unwrap_or_else(|_| panic!("{} is missing: run with LAIN_BLESS=1 and review it", expected_path.display()));
+    let expected_text =
+        std::fs::read_to_string(&expected_path).unwrap_or_else(|_| panic!("{} is missing: run with LAIN_BLESS=1 and review it", expected_path.display()));
     let expected = parse_docs(&expected_text, "expected.yaml");
     assert_eq!(
         ids,
@@ -136,12 +132,7 @@ fn run_case(name: &str) {
     );
     for (got, want) in docs3.iter().zip(&expected) {
         let diffs = diff_values(want, got);
-        assert!(
-            diffs.is_empty(),
-            "{name}: {} differs from the golden file (LAIN_BLESS=1 to accept, after review):\n{}",
-            doc_id(got),
-            diffs.join("\n")
-        );
+        assert!(diffs.is_empty(), "{name}: {} differs from the golden file (LAIN_BLESS=1 to accept, after review):\n{}", doc_id(got), diffs.join("\n"));
     }
 }
 
@@ -183,7 +174,8 @@ fn every_case_directory_has_a_test() {
     assert_eq!(on_disk, listed, "add the case to golden_cases! in chart_render.rs");
 }
 
-const INJECTED: &str = "cluster: test\nregistry: registry.example.com\ndomain: test.example.com\nk8s_namespace: default\nimageTag: \"1700000000-abc\"\nreleaseName: dummy\n";
+const INJECTED: &str =
+    "cluster: test\nregistry: registry.example.com\ndomain: test.example.com\nk8s_namespace: default\nimageTag: \"1700000000-abc\"\nreleaseName: dummy\n";
 
 /// Mistakes only the templates can see (lain's validation catches most before helm runs) fail
 /// the render, under both helms, with a message that says what to fix.
@@ -214,8 +206,8 @@ fn template_guards_fail_with_clear_messages() {
     for (what, values, message) in cases {
         let (_chart_tmp, chart) = build_chart(Some(values));
         for version in [3, 4] {
-            let err = helm_template(version, "dummy", &chart, &[&chart.join("values.yaml"), &injected])
-                .expect_err(&format!("{what}: helm{version} should fail"));
+            let err =
+                helm_template(version, "dummy", &chart, &[&chart.join("values.yaml"), &injected]).expect_err(&format!("{what}: helm{version} should fail"));
             assert!(err.contains(message), "{what}: helm{version} said:\n{err}");
         }
     }
@@ -249,7 +241,21 @@ fn init_values_and_all_their_examples_are_valid_and_render() {
     let init_values = files.iter().find(|f| f.path == "values.yaml").expect("values.yaml").contents.clone();
     let all_on = uncomment_examples(&init_values);
     // The switch-on really switched things on (guards the helper itself).
-    for key in ["\nenv:", "\nstatefulSets:", "\njobs:", "\ncronjobs:", "\ntests:", "\nexternalIngresses:", "\ncanaryGroups:", "\nnetworkPolicy:", "\npersistentVolumeClaims:", "\nrelease:", "\n    readinessProbe:", "\n    hpa:", "\n  prepare:"] {
+    for key in [
+        "\nenv:",
+        "\nstatefulSets:",
+        "\njobs:",
+        "\ncronjobs:",
+        "\ntests:",
+        "\nexternalIngresses:",
+        "\ncanaryGroups:",
+        "\nnetworkPolicy:",
+        "\npersistentVolumeClaims:",
+        "\nrelease:",
+        "\n    readinessProbe:",
+        "\n    hpa:",
+        "\n  prepare:",
+    ] {
         assert!(all_on.contains(key), "{key:?} not switched on:\n{all_on}");
     }
     for (what, text) in [("values.yaml", &init_values), ("values.yaml with every example on", &all_on)] {
@@ -267,7 +273,8 @@ fn init_values_and_all_their_examples_are_valid_and_render() {
     let docs3 = parse_docs(&out3, "helm3 output");
     assert_eq!(docs3, parse_docs(&out4, "helm4 output"), "helm 3 and helm 4 disagree");
     let kinds: std::collections::BTreeSet<&str> = docs3.iter().filter_map(|d| d["kind"].as_str()).collect();
-    let want = ["CronJob", "Deployment", "HorizontalPodAutoscaler", "Ingress", "Job", "NetworkPolicy", "PersistentVolumeClaim", "Pod", "Service", "StatefulSet"];
+    let want =
+        ["CronJob", "Deployment", "HorizontalPodAutoscaler", "Ingress", "Job", "NetworkPolicy", "PersistentVolumeClaim", "Pod", "Service", "StatefulSet"];
     assert_eq!(kinds, want.into_iter().collect(), "every kind of object appears");
     for doc in &docs3 {
         let back = roundtrip(doc).unwrap_or_else(|e| panic!("{}: {e}", doc_id(doc)));

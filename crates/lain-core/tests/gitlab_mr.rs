@@ -134,9 +134,7 @@ impl Fake {
                         .as_array()
                         .unwrap()
                         .iter()
-                        .filter(|u| {
-                            ["name", "username", "email"].iter().any(|k| u[*k].as_str().unwrap_or("").to_lowercase().contains(&q))
-                        })
+                        .filter(|u| ["name", "username", "email"].iter().any(|k| u[*k].as_str().unwrap_or("").to_lowercase().contains(&q)))
                         .cloned()
                         .collect();
                     json(200, Value::Array(hits))

@@ -25,12 +25,7 @@ fn prepare_build_release_push_and_look_inside() {
     }
     let reg = TestRegistry::start();
     let base = reg.push_base();
-    let app = AppRepo::new(&[
-        ("src.txt", "source\n"),
-        ("deploy/keep.conf", "kept\n"),
-        ("deploy/other.conf", "dropped\n"),
-        ("deploy/app.conf", "listen 80\n"),
-    ]);
+    let app = AppRepo::new(&[("src.txt", "source\n"), ("deploy/keep.conf", "kept\n"), ("deploy/other.conf", "dropped\n"), ("deploy/app.conf", "listen 80\n")]);
     let values = json!({
         "appname": "full",
         "build": {

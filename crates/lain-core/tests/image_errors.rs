@@ -11,7 +11,7 @@ use serde_json::json;
 use support::{AppRepo, TestRegistry};
 
 fn build(ctx: &ImageContext) -> ImageError {
-    support::tokio().block_on(ops::build::run(ctx, &BuildOptions::default())).unwrap_err()
+    support::tokio().block_on(ops::build::run(ctx, &BuildOptions::default())).expect_err("the build fails")
 }
 
 #[test]

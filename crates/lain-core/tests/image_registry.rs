@@ -106,10 +106,8 @@ fn bearer_token_flow_via_www_authenticate() {
             if r.header("authorization") == Some("Bearer tok123") {
                 return Reply::json(200, json!({"name": "team/app", "tags": ["b", "a"]}));
             }
-            Reply::json(401, json!({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]})).header(
-                "WWW-Authenticate",
-                &format!(r#"Bearer realm="http://{addr}/token",service="fake-registry",scope="repository:team/app:pull""#),
-            )
+            Reply::json(401, json!({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}))
+                .header("WWW-Authenticate", &format!(r#"Bearer realm="http://{addr}/token",service="fake-registry",scope="repository:team/app:pull""#))
         })
         .await;
         let reg = format!("{}/team", srv.addr);

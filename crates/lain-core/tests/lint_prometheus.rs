@@ -11,9 +11,7 @@ mod support {
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lain_core::lint::quantity::{self, MI};
-use lain_core::lint::{
-    LintError, Resource, ResourceField, Usage, query_usage, resource_suggestions, suggest,
-};
+use lain_core::lint::{LintError, Resource, ResourceField, Usage, query_usage, resource_suggestions, suggest};
 use lain_core::ops::lint::{LintOptions, PrometheusSource, run as lint_run};
 use serde_json::{Value, json};
 use support::prom::{Prometheus, Rng, Series, free_port, quantile};
@@ -96,11 +94,7 @@ fn generate(now: i64) -> Vec<Pod> {
 fn series(pods: &[Pod]) -> Vec<Series> {
     let mut out = Vec::new();
     for p in pods {
-        let labels = vec![
-            ("namespace", p.namespace.to_string()),
-            ("pod", p.name.clone()),
-            ("container", p.container.to_string()),
-        ];
+        let labels = vec![("namespace", p.namespace.to_string()), ("pod", p.name.clone()), ("container", p.container.to_string())];
         out.push(Series { metric: MEM, labels: labels.clone(), samples: p.mem.clone() });
         out.push(Series { metric: CPU, labels, samples: p.cpu.clone() });
     }
@@ -109,9 +103,7 @@ fn series(pods: &[Pod]) -> Vec<Series> {
 
 /// What lain should measure for a proc: the P95 per pod, worst pod.
 fn expected(pods: &[Pod], proc_name: &str) -> (f64, f64) {
-    let mine = pods
-        .iter()
-        .filter(|p| p.proc_name == proc_name && p.namespace == "default" && p.container == proc_name);
+    let mine = pods.iter().filter(|p| p.proc_name == proc_name && p.namespace == "default" && p.container == proc_name);
     let mut mem: f64 = 0.0;
     let mut cpu: f64 = 0.0;
     for p in mine {

@@ -99,11 +99,7 @@ fn with(mut v: Value, ptr: &str, new: Value) -> Value {
     let mut cur = &mut v;
     for p in &parts[..parts.len() - 1] {
         let p = p.replace("~1", "/");
-        cur = if let Ok(i) = p.parse::<usize>() {
-            &mut cur[i]
-        } else {
-            cur.as_object_mut().expect("map").entry(p).or_insert_with(|| json!({}))
-        };
+        cur = if let Ok(i) = p.parse::<usize>() { &mut cur[i] } else { cur.as_object_mut().expect("map").entry(p).or_insert_with(|| json!({})) };
     }
     let last = parts[parts.len() - 1].replace("~1", "/");
     let map = cur.as_object_mut().expect("map");
@@ -296,7 +292,11 @@ fn hook_and_migration_jobs_fail_fast_and_bounded() {
     let v = with(good(), "/jobs/migrate/activeDeadlineSeconds", Value::Null);
     only(&lint(&v), "hook-job-deadline", "jobs.migrate.activeDeadlineSeconds");
     // A hook Job that is not a migration may retry, but must say so.
-    let v = with(good(), "/jobs/warmup", json!({"annotations": {"helm.sh/hook": "post-upgrade"}, "backoffLimit": 2, "activeDeadlineSeconds": 60, "command": ["curl", "http://dummy-web/"]}));
+    let v = with(
+        good(),
+        "/jobs/warmup",
+        json!({"annotations": {"helm.sh/hook": "post-upgrade"}, "backoffLimit": 2, "activeDeadlineSeconds": 60, "command": ["curl", "http://dummy-web/"]}),
+    );
     assert!(lint(&v).is_empty());
     // A migration that is not a hook is still a migration (named so).
     let v = with(good(), "/jobs/db-migration", json!({"command": ["./manage.py", "migrate"], "activeDeadlineSeconds": 600, "backoffLimit": 2}));
@@ -312,7 +312,11 @@ fn secrets_written_in_env_are_flagged_without_echoing_them() {
         ("/env/MYSQL_PASSWORD", json!(secret), "env.MYSQL_PASSWORD"),
         ("/deployments/web/env", json!({"STRIPE_API_KEY": secret}), "deployments.web.env.STRIPE_API_KEY"),
         ("/env/DATABASE_URL", json!(format!("mysql://root:{secret}@db:3306/app")), "env.DATABASE_URL"),
-        ("/jobs/migrate/initContainers", json!([{"name": "backup", "env": [{"name": "GITHUB_TOKEN", "value": secret}]}]), "jobs.migrate.initContainers[0].env[0].value"),
+        (
+            "/jobs/migrate/initContainers",
+            json!([{"name": "backup", "env": [{"name": "GITHUB_TOKEN", "value": secret}]}]),
+            "jobs.migrate.initContainers[0].env[0].value",
+        ),
         ("/build/env", json!({"NPM_TOKEN": secret}), "build.env.NPM_TOKEN"),
     ];
     for (ptr, val, path) in cases {
@@ -385,14 +389,30 @@ fn canary_groups_that_route_nothing_or_everything() {
     let f = lint(&ok);
     assert!(f.is_empty(), "{}", f.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("\n"));
 
-    let f = only(&lint(&groups(json!({"typo": {"nginx.ingress.kubernetes.io/canary-wieght": "10", "nginx.ingress.kubernetes.io/canary-weight": "10"}}))), "canary-annotation-unknown", "canaryGroups.typo[\"nginx.ingress.kubernetes.io/canary-wieght\"]");
+    let f = only(
+        &lint(&groups(json!({"typo": {"nginx.ingress.kubernetes.io/canary-wieght": "10", "nginx.ingress.kubernetes.io/canary-weight": "10"}}))),
+        "canary-annotation-unknown",
+        "canaryGroups.typo[\"nginx.ingress.kubernetes.io/canary-wieght\"]",
+    );
     assert_eq!(f.severity, Severity::Warning);
-    only(&lint(&groups(json!({"none": {"example.com/x": "1", "nginx.ingress.kubernetes.io/canary-by-cookie": "c"}}))), "canary-annotation-unknown", "canaryGroups.none[\"example.com/x\"]");
+    only(
+        &lint(&groups(json!({"none": {"example.com/x": "1", "nginx.ingress.kubernetes.io/canary-by-cookie": "c"}}))),
+        "canary-annotation-unknown",
+        "canaryGroups.none[\"example.com/x\"]",
+    );
     only(&lint(&groups(json!({"none": {}}))), "canary-group-no-rule", "canaryGroups.none");
-    let f = only(&lint(&groups(json!({"big": {"nginx.ingress.kubernetes.io/canary-weight": "150"}}))), "canary-weight-range", "canaryGroups.big[\"nginx.ingress.kubernetes.io/canary-weight\"]");
+    let f = only(
+        &lint(&groups(json!({"big": {"nginx.ingress.kubernetes.io/canary-weight": "150"}}))),
+        "canary-weight-range",
+        "canaryGroups.big[\"nginx.ingress.kubernetes.io/canary-weight\"]",
+    );
     assert!(has_errors(std::slice::from_ref(&f)));
     only(&lint(&groups(json!({"v": {"nginx.ingress.kubernetes.io/canary-by-header-value": "yes"}}))), "canary-header-value-without-header", "canaryGroups.v");
-    only(&lint(&groups(json!({"lain": {"nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "1"}}))), "canary-annotation-unknown", "canaryGroups.lain[\"nginx.ingress.kubernetes.io/canary\"]");
+    only(
+        &lint(&groups(json!({"lain": {"nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "1"}}))),
+        "canary-annotation-unknown",
+        "canaryGroups.lain[\"nginx.ingress.kubernetes.io/canary\"]",
+    );
     let no_ingress = with(with(ok, "/ingresses", Value::Null), "/externalIngresses", Value::Null);
     only(&lint(&no_ingress), "canary-without-ingress", "canaryGroups");
 }

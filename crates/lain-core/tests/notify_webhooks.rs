@@ -11,9 +11,7 @@ mod support {
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use lain_core::notify::{
-    DEFAULT_TIMEOUT, Event, Notifier, NotifyError, ReleaseInfo, SecretChange, Webhook, WebhookKind,
-};
+use lain_core::notify::{DEFAULT_TIMEOUT, Event, Notifier, NotifyError, ReleaseInfo, SecretChange, Webhook, WebhookKind};
 use lain_core::ops::send_msg;
 use serde_json::json;
 use support::http::{Reply, Server, json};

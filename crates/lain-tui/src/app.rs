@@ -52,12 +52,7 @@ pub async fn run(mut live: Live) -> std::io::Result<()> {
 
 /// The loop proper, over any ratatui backend (tests drive it with `TestBackend` and a channel
 /// of synthetic key events).
-pub async fn run_loop<B: Backend>(
-    terminal: &mut Terminal<B>,
-    live: &mut Live,
-    mut input: mpsc::Receiver<Event>,
-    tick: Duration,
-) -> Result<(), B::Error> {
+pub async fn run_loop<B: Backend>(terminal: &mut Terminal<B>, live: &mut Live, mut input: mpsc::Receiver<Event>, tick: Duration) -> Result<(), B::Error> {
     let mut model = Arc::new(StatusModel::default());
     let mut ui = UiState::new(jiff::Timestamp::now());
     let requests = live.requester();

@@ -190,10 +190,7 @@ fn keys_open_the_detail_view_and_come_back() {
     ui.detail = Some(Arc::new(PodDetail {
         pod: "dummy-web-5d9c7-fghij".into(),
         describe: vec!["Name:        dummy-web-5d9c7-fghij".into(), "Status:      CrashLoopBackOff".into()],
-        logs: vec![
-            ("web (previous instance)".into(), (1..=40).map(|i| format!("line {i}")).collect()),
-            ("web".into(), vec![]),
-        ],
+        logs: vec![("web (previous instance)".into(), (1..=40).map(|i| format!("line {i}")).collect()), ("web".into(), vec![])],
     }));
     let (s, _) = draw(&m, &ui, 100, 20);
     snapshot("detail", &s, true);

@@ -48,15 +48,15 @@ async fn all_green() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_loop_shows_the_crashed_containers_last_lines() {
     let env = env().await;
-    env.sim.add_rule(
-        Rule::image("*:v2", Behavior::CrashLoop { exit_code: 3, run_for: Duration::from_millis(300) })
-            .with_logs(&["booting dummy", "Traceback (most recent call last):", "KeyError: 'DATABASE_URL'"]),
-    );
+    env.sim.add_rule(Rule::image("*:v2", Behavior::CrashLoop { exit_code: 3, run_for: Duration::from_millis(300) }).with_logs(&[
+        "booting dummy",
+        "Traceback (most recent call last):",
+        "KeyError: 'DATABASE_URL'",
+    ]));
     env.sim.create(deployment("web", 1, "v2")).expect("deployment");
     let mut live = start(&env, vec![]);
     let m = wait_model(&mut live, 30, |m| {
-        m.verdict.level == Level::Failed
-            && m.abnormal.iter().any(|a| a.reason == "CrashLoopBackOff" && a.previous_logs.iter().any(|l| l.contains("KeyError")))
+        m.verdict.level == Level::Failed && m.abnormal.iter().any(|a| a.reason == "CrashLoopBackOff" && a.previous_logs.iter().any(|l| l.contains("KeyError")))
     })
     .await;
     let ab = &m.abnormal[0];
@@ -82,10 +82,7 @@ async fn image_pull_back_off_with_its_events() {
     env.sim.add_rule(Rule::image("*:nope", Behavior::ImagePullBackOff { message: "manifest unknown".into() }));
     env.sim.create(deployment("web", 1, "nope")).expect("deployment");
     let mut live = start(&env, vec![]);
-    let m = wait_model(&mut live, 20, |m| {
-        m.abnormal.iter().any(|a| a.reason == "ImagePullBackOff" && !a.events.is_empty())
-    })
-    .await;
+    let m = wait_model(&mut live, 20, |m| m.abnormal.iter().any(|a| a.reason == "ImagePullBackOff" && !a.events.is_empty())).await;
     assert_eq!(m.verdict.level, Level::Failed);
     let ui = UiState::new(env.sim.clock().now());
     let (s, _) = draw(&m, &ui, 120, 30);
@@ -140,9 +137,9 @@ async fn ingress_answering_502_fails_the_verdict() {
     env.sim.create(deployment("web", 1, "v1")).expect("deployment");
     env.sim.create(ingress(HOST, "web", false)).expect("ingress");
     let mut live = start(&env, vec![(HOST.into(), http.addr)]);
-    let m = wait_model(&mut live, 20, |m| m.endpoints.iter().any(|e| matches!(e.probe, Probe::Answered { code: 502, .. }))
-        && m.pods.iter().all(|p| p.ready == 1))
-    .await;
+    let m =
+        wait_model(&mut live, 20, |m| m.endpoints.iter().any(|e| matches!(e.probe, Probe::Answered { code: 502, .. })) && m.pods.iter().all(|p| p.ready == 1))
+            .await;
     assert_eq!(m.verdict.level, Level::Failed);
     assert!(m.verdict.summary.contains("502"), "{}", m.verdict.summary);
 

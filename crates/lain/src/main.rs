@@ -33,10 +33,7 @@ fn rustls_provider() -> Option<()> {
 
 /// Prints `lain: error: ...` with the chain of causes, and picks the exit code.
 fn report(e: &anyhow::Error) -> i32 {
-    let code = e
-        .chain()
-        .find_map(|c| c.downcast_ref::<LainError>().map(LainError::exit_code))
-        .unwrap_or(exit::FAILURE);
+    let code = e.chain().find_map(|c| c.downcast_ref::<LainError>().map(LainError::exit_code)).unwrap_or(exit::FAILURE);
     let mut msg = format!("{e}");
     for cause in e.chain().skip(1) {
         let s = cause.to_string();

@@ -81,8 +81,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, String> {
 }
 
 fn run_case(name: &str, dir: &Path) -> Result<(), String> {
-    let case: Case = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("case.yaml")).unwrap())
-        .map_err(|e| format!("{name}/case.yaml: {e}"))?;
+    let case: Case = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("case.yaml")).unwrap()).map_err(|e| format!("{name}/case.yaml: {e}"))?;
     let home = tempfile::tempdir().unwrap();
     let kube = home.path().join(".kube");
     std::fs::create_dir_all(&kube).unwrap();
@@ -158,11 +157,7 @@ fn run_case(name: &str, dir: &Path) -> Result<(), String> {
     if before != after {
         why.push("files were written or changed".into());
     }
-    if why.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{name} ({}): {}\n--- stderr ---\n{stderr}", case.about, why.join("; ")))
-    }
+    if why.is_empty() { Ok(()) } else { Err(format!("{name} ({}): {}\n--- stderr ---\n{stderr}", case.about, why.join("; "))) }
 }
 
 #[test]

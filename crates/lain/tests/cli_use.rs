@@ -49,9 +49,7 @@ fn stdout(o: &Output) -> String {
 }
 
 fn tools_bin() -> PathBuf {
-    std::env::var_os("LAIN_TOOLS_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin"))
+    std::env::var_os("LAIN_TOOLS_BIN").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin"))
 }
 
 #[test]
@@ -63,12 +61,7 @@ fn use_switches_and_hand_typed_kubectl_follows() {
     // A real kubectl, given nothing but HOME, reads the cluster lain switched to.
     let kubectl = tools_bin().join("kubectl");
     assert!(kubectl.exists(), "kubectl missing at {}: run scripts/setup-tools", kubectl.display());
-    let out = Command::new(kubectl)
-        .args(["config", "current-context"])
-        .env("HOME", h.path())
-        .env_remove("KUBECONFIG")
-        .output()
-        .unwrap();
+    let out = Command::new(kubectl).args(["config", "current-context"]).env("HOME", h.path()).env_remove("KUBECONFIG").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "test");
 }
 

@@ -72,7 +72,15 @@ fn shellexpand(p: &str) -> PathBuf {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git").args(args).current_dir(dir).env("GIT_AUTHOR_NAME", "e2e").env("GIT_AUTHOR_EMAIL", "e2e@example.com").env("GIT_COMMITTER_NAME", "e2e").env("GIT_COMMITTER_EMAIL", "e2e@example.com").output().unwrap();
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "e2e")
+        .env("GIT_AUTHOR_EMAIL", "e2e@example.com")
+        .env("GIT_COMMITTER_NAME", "e2e")
+        .env("GIT_COMMITTER_EMAIL", "e2e@example.com")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "git {args:?}");
 }
 
@@ -210,7 +218,12 @@ fn delete_after_uninstalls_on_the_cluster() {
         if !o.status.success() {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "{} still installed 5 minutes later: kubectl get cronjob,job,pod -l lain.io/delete-after={}", e.name, e.name);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} still installed 5 minutes later: kubectl get cronjob,job,pod -l lain.io/delete-after={}",
+            e.name,
+            e.name
+        );
         std::thread::sleep(std::time::Duration::from_secs(10));
     }
 }

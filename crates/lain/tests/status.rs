@@ -106,7 +106,11 @@ impl World {
             let ready: i64 = match &self.sim {
                 Some(sim) => sim.list("apps/v1", "deployments", Some("default")).iter().map(|d| d["status"]["availableReplicas"].as_i64().unwrap_or(0)).sum(),
                 None => {
-                    let out = self.cmd(&tool("kubectl")).args(["get", "deployments", "-o", "jsonpath={.items[*].status.availableReplicas}"]).output().expect("kubectl");
+                    let out = self
+                        .cmd(&tool("kubectl"))
+                        .args(["get", "deployments", "-o", "jsonpath={.items[*].status.availableReplicas}"])
+                        .output()
+                        .expect("kubectl");
                     String::from_utf8_lossy(&out.stdout).split_whitespace().filter_map(|x| x.parse::<i64>().ok()).sum()
                 }
             };
@@ -160,12 +164,7 @@ impl World {
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         let app = ctx.load_app(&sets).expect("app loads");
         let args = lain_core::helm::Helm::values_args(&app, &app.injected("alice", tag));
-        let out = self
-            .cmd(&self.helm)
-            .args(["upgrade", "--install", "dummy", "./chart", "--namespace", "default"])
-            .args(&args)
-            .output()
-            .expect("helm");
+        let out = self.cmd(&self.helm).args(["upgrade", "--install", "dummy", "./chart", "--namespace", "default"]).args(&args).output().expect("helm");
         assert!(out.status.success(), "helm install: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
@@ -202,7 +201,12 @@ async fn one_shot(helm: &str) {
     assert!(text.contains("dummy-web-"), "{text}");
     assert!(text.lines().any(|l| l.starts_with("ok") && l.contains("http://dummy.test.example.com/") && l.contains(" 200 ")), "{text}");
     assert!(text.contains("logs (Kibana): https://kibana.example.com/app/discover#/?_g=(time:(from:now-1d,to:now))&_a=(query:(language:kuery,query:'kubernetes.namespace:%22default%22%20and%20kubernetes.labels.app_kubernetes_io/instance:%22dummy%22'))"), "{text}");
-    assert!(text.contains("metrics (Grafana): https://grafana.example.com/d/lain/pods?orgId=1&var-namespace=default&var-app=dummy&var-release=dummy&from=now-1h&to=now"), "{text}");
+    assert!(
+        text.contains(
+            "metrics (Grafana): https://grafana.example.com/d/lain/pods?orgId=1&var-namespace=default&var-app=dummy&var-release=dummy&from=now-1h&to=now"
+        ),
+        "{text}"
+    );
     // -s: nothing but the result (helm's command lines are not printed).
     assert!(!String::from_utf8_lossy(&out.stderr).contains("$ "), "{}", String::from_utf8_lossy(&out.stderr));
 

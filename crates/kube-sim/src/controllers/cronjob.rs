@@ -143,9 +143,7 @@ pub fn reconcile(store: &mut Store, now: jiff::Timestamp) {
         // The latest scheduled minute in (last, now], looking back at most a day.
         let now_min = now.as_second() / 60;
         let last_min = last.as_second() / 60;
-        let due = ((now_min - 1440).max(last_min + 1)..=now_min)
-            .rev()
-            .find(|m| jiff::Timestamp::from_second(m * 60).is_ok_and(|t| sched.matches_in(t, &tz)));
+        let due = ((now_min - 1440).max(last_min + 1)..=now_min).rev().find(|m| jiff::Timestamp::from_second(m * 60).is_ok_and(|t| sched.matches_in(t, &tz)));
         let jobs = owned_by(store, job_res, &ns, &uid);
         let active: Vec<&Value> = jobs.iter().filter(|j| job_finished(j).is_none() && !is_terminating(j)).collect();
         if let (Some(m), false) = (due, suspended) {
@@ -185,15 +183,18 @@ pub fn reconcile(store: &mut Store, now: jiff::Timestamp) {
         let active: Vec<Value> = jobs
             .iter()
             .filter(|j| job_finished(j).is_none() && !is_terminating(j))
-            .map(|j| json!({"apiVersion": "batch/v1", "kind": "Job", "name": j["metadata"]["name"], "namespace": ns,
-                            "uid": j["metadata"]["uid"], "resourceVersion": j["metadata"]["resourceVersion"]}))
+            .map(|j| {
+                json!({"apiVersion": "batch/v1", "kind": "Job", "name": j["metadata"]["name"], "namespace": ns,
+                            "uid": j["metadata"]["uid"], "resourceVersion": j["metadata"]["resourceVersion"]})
+            })
             .collect();
         if active.is_empty() {
             st.as_object_mut().map(|m| m.remove("active"));
         } else {
             st["active"] = json!(active);
         }
-        if let Some(t) = jobs.iter().filter(|j| job_finished(j) == Some(true)).filter_map(|j| j.pointer("/status/completionTime").and_then(Value::as_str)).max() {
+        if let Some(t) = jobs.iter().filter(|j| job_finished(j) == Some(true)).filter_map(|j| j.pointer("/status/completionTime").and_then(Value::as_str)).max()
+        {
             st["lastSuccessfulTime"] = json!(t);
         }
         store.modify(cj_res, &ns, &name, |o| o["status"] = st);

@@ -6,7 +6,9 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::{controller_ref, equal_ignore_hash, get_condition, int, int_or_percent, is_terminating, owned_by, pod_phase, record_event, set_condition, template_hash};
+use super::{
+    controller_ref, equal_ignore_hash, get_condition, int, int_or_percent, is_terminating, owned_by, pod_phase, record_event, set_condition, template_hash,
+};
 use crate::clock::{fmt_time, secs_since};
 use crate::resources::id;
 use crate::store::{Store, meta_str, name_of};
@@ -245,7 +247,15 @@ fn status(store: &mut Store, now: Timestamp, d: &Value, new_name: Option<String>
                     c["lastUpdateTime"] = json!(ts);
                 }
             } else if !last.is_empty() && secs_since(now, &last) > deadline as f64 {
-                set_condition(&mut st, "Progressing", "False", "ProgressDeadlineExceeded", &format!("ReplicaSet \"{n}\" has timed out progressing."), &ts, true);
+                set_condition(
+                    &mut st,
+                    "Progressing",
+                    "False",
+                    "ProgressDeadlineExceeded",
+                    &format!("ReplicaSet \"{n}\" has timed out progressing."),
+                    &ts,
+                    true,
+                );
             }
         }
     }

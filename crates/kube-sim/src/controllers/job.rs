@@ -45,8 +45,7 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
         let pods = owned_by(store, pod_res, &ns, &uid);
         let active: Vec<&Value> = pods.iter().filter(|p| !is_terminating(p) && !matches!(pod_phase(p), "Succeeded" | "Failed")).collect();
         let succeeded = pods.iter().filter(|p| pod_phase(p) == "Succeeded").count() as i64;
-        let failed = pods.iter().filter(|p| pod_phase(p) == "Failed").count() as i64
-            + pods.iter().map(restarts).sum::<i64>();
+        let failed = pods.iter().filter(|p| pod_phase(p) == "Failed").count() as i64 + pods.iter().map(restarts).sum::<i64>();
         let completions = int(&job, "/spec/completions", 1);
         let parallelism = int(&job, "/spec/parallelism", 1);
         let backoff_limit = int(&job, "/spec/backoffLimit", 6);

@@ -129,7 +129,8 @@ pub fn set_condition(status: &mut Value, typ: &str, st: &str, reason: &str, mess
     match existing {
         Some(c) => {
             let changed_status = c.get("status").and_then(Value::as_str) != Some(st);
-            let changed = changed_status || c.get("reason").and_then(Value::as_str) != Some(reason) || c.get("message").and_then(Value::as_str) != Some(message);
+            let changed =
+                changed_status || c.get("reason").and_then(Value::as_str) != Some(reason) || c.get("message").and_then(Value::as_str) != Some(message);
             if changed_status {
                 c["lastTransitionTime"] = json!(now);
             }
@@ -166,7 +167,16 @@ pub fn record_event(store: &mut Store, now: jiff::Timestamp, obj: &Value, typ: &
 /// [`record_event`] about a part of the object (`spec.containers{web}`), as the kubelet
 /// reports container events.
 #[allow(clippy::too_many_arguments)]
-pub fn record_event_at(store: &mut Store, now: jiff::Timestamp, obj: &Value, field_path: Option<&str>, typ: &str, reason: &str, message: &str, component: &str) {
+pub fn record_event_at(
+    store: &mut Store,
+    now: jiff::Timestamp,
+    obj: &Value,
+    field_path: Option<&str>,
+    typ: &str,
+    reason: &str,
+    message: &str,
+    component: &str,
+) {
     let ev_res = id("", "events");
     let ns = crate::store::meta_str(obj, "namespace").to_string();
     let ns = if ns.is_empty() { "default".to_string() } else { ns };

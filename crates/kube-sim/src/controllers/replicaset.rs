@@ -19,10 +19,8 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
         let uid = meta_str(&rs, "uid").to_string();
         let want = int(&rs, "/spec/replicas", 1);
         let min_ready = int(&rs, "/spec/minReadySeconds", 0);
-        let pods: Vec<Value> = owned_by(store, pod_res, &ns, &uid)
-            .into_iter()
-            .filter(|p| !is_terminating(p) && !matches!(pod_phase(p), "Succeeded" | "Failed"))
-            .collect();
+        let pods: Vec<Value> =
+            owned_by(store, pod_res, &ns, &uid).into_iter().filter(|p| !is_terminating(p) && !matches!(pod_phase(p), "Succeeded" | "Failed")).collect();
         let have = pods.len() as i64;
         if have < want {
             let tmpl = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
@@ -35,13 +33,7 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
         } else if have > want {
             // Delete the least useful first: not scheduled, not ready, then the newest.
             let mut victims = pods.clone();
-            victims.sort_by_key(|p| {
-                (
-                    p.pointer("/spec/nodeName").is_some(),
-                    pod_ready(p),
-                    std::cmp::Reverse(meta_str(p, "creationTimestamp").to_string()),
-                )
-            });
+            victims.sort_by_key(|p| (p.pointer("/spec/nodeName").is_some(), pod_ready(p), std::cmp::Reverse(meta_str(p, "creationTimestamp").to_string())));
             for p in victims.iter().take((have - want) as usize) {
                 let pn = name_of(p).to_string();
                 if store.delete(pod_res, &ns, &pn, None, None, None, now, false).is_ok() {
@@ -49,10 +41,8 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
                 }
             }
         }
-        let pods: Vec<Value> = owned_by(store, pod_res, &ns, &uid)
-            .into_iter()
-            .filter(|p| !is_terminating(p) && !matches!(pod_phase(p), "Succeeded" | "Failed"))
-            .collect();
+        let pods: Vec<Value> =
+            owned_by(store, pod_res, &ns, &uid).into_iter().filter(|p| !is_terminating(p) && !matches!(pod_phase(p), "Succeeded" | "Failed")).collect();
         let ready = pods.iter().filter(|p| pod_ready(p)).count() as i64;
         let available = pods.iter().filter(|p| pod_available(p, min_ready, now)).count() as i64;
         let generation = int(&rs, "/metadata/generation", 1);

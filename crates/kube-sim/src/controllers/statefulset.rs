@@ -79,7 +79,15 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
                 }
             }
             if store.create(pod_res, &ns, pod, now, None, false).is_ok() {
-                record_event(store, now, &sts, "Normal", "SuccessfulCreate", &format!("create Pod {pod_name} in StatefulSet {name} successful"), "statefulset-controller");
+                record_event(
+                    store,
+                    now,
+                    &sts,
+                    "Normal",
+                    "SuccessfulCreate",
+                    &format!("create Pod {pod_name} in StatefulSet {name} successful"),
+                    "statefulset-controller",
+                );
             }
             if ordered {
                 break;
@@ -94,7 +102,15 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
             }
             let pn = name_of(p).to_string();
             if store.delete(pod_res, &ns, &pn, None, None, None, now, false).is_ok() {
-                record_event(store, now, &sts, "Normal", "SuccessfulDelete", &format!("delete Pod {pn} in StatefulSet {name} successful"), "statefulset-controller");
+                record_event(
+                    store,
+                    now,
+                    &sts,
+                    "Normal",
+                    "SuccessfulDelete",
+                    &format!("delete Pod {pn} in StatefulSet {name} successful"),
+                    "statefulset-controller",
+                );
             }
         }
         // Rolling update: replace the highest outdated ordinal at/above the partition once all
@@ -103,7 +119,8 @@ pub fn reconcile(store: &mut Store, now: Timestamp) {
         let partition = int(&sts, "/spec/updateStrategy/rollingUpdate/partition", 0);
         let current: Vec<&Value> = live.iter().copied().filter(|p| ordinal(&name, p).is_some_and(|i| i < want)).collect();
         if strategy == "RollingUpdate" && !any_terminating && current.len() as i64 == want && current.iter().all(|p| pod_ready(p)) {
-            let mut outdated: Vec<&Value> = current.iter().copied().filter(|p| rev(p) != update_rev && ordinal(&name, p).is_some_and(|i| i >= partition)).collect();
+            let mut outdated: Vec<&Value> =
+                current.iter().copied().filter(|p| rev(p) != update_rev && ordinal(&name, p).is_some_and(|i| i >= partition)).collect();
             outdated.sort_by_key(|p| std::cmp::Reverse(ordinal(&name, p)));
             if let Some(p) = outdated.first() {
                 let _ = store.delete(pod_res, &ns, name_of(p), None, None, None, now, false);

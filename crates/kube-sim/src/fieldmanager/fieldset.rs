@@ -394,7 +394,8 @@ pub fn remove(obj: &mut Value, p: &[String]) -> bool {
         Some(node) => remove_child(node, last, parent),
         None => false,
     };
-    if removed && !parent.is_empty() && locate(obj, parent).is_some_and(|n| n.as_object().is_some_and(Map::is_empty) || n.as_array().is_some_and(Vec::is_empty)) {
+    if removed && !parent.is_empty() && locate(obj, parent).is_some_and(|n| n.as_object().is_some_and(Map::is_empty) || n.as_array().is_some_and(Vec::is_empty))
+    {
         remove(obj, parent);
     }
     removed

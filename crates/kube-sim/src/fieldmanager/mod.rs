@@ -119,8 +119,19 @@ fn scoped(set: FieldSet, sub: Option<&str>, has_status: bool) -> FieldSet {
         }
         if first == "f:metadata"
             && p.get(1).is_some_and(|t| {
-                matches!(t.as_str(), "f:name" | "f:namespace" | "f:uid" | "f:resourceVersion" | "f:generation" | "f:creationTimestamp"
-                    | "f:selfLink" | "f:managedFields" | "f:deletionTimestamp" | "f:deletionGracePeriodSeconds")
+                matches!(
+                    t.as_str(),
+                    "f:name"
+                        | "f:namespace"
+                        | "f:uid"
+                        | "f:resourceVersion"
+                        | "f:generation"
+                        | "f:creationTimestamp"
+                        | "f:selfLink"
+                        | "f:managedFields"
+                        | "f:deletionTimestamp"
+                        | "f:deletionGracePeriodSeconds"
+                )
             })
         {
             continue;
@@ -237,10 +248,8 @@ pub fn apply_ownership(
 
 fn conflict_error(mut conflicts: Vec<(String, String, Path)>) -> ApiError {
     conflicts.sort();
-    let causes: Vec<Value> = conflicts
-        .iter()
-        .map(|(_, who, p)| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {who}"), "field": display(p)}))
-        .collect();
+    let causes: Vec<Value> =
+        conflicts.iter().map(|(_, who, p)| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {who}"), "field": display(p)})).collect();
     let message = if let [(_, who, p)] = conflicts.as_slice() {
         format!("Apply failed with 1 conflict: conflict with {who}: {}", display(p))
     } else {

@@ -44,18 +44,33 @@ fn update_takes_changed_fields_from_others() {
 #[test]
 fn apply_conflicts_and_force() {
     let live0 = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 2, "paused": false}});
-    let a = Manager { name: "alice".into(), operation: "Apply".into(), api_version: "apps/v1".into(), subresource: None, time: None,
-                      set: applied_set(&live0, None, true) };
+    let a = Manager {
+        name: "alice".into(),
+        operation: "Apply".into(),
+        api_version: "apps/v1".into(),
+        subresource: None,
+        time: None,
+        set: applied_set(&live0, None, true),
+    };
     let mut live = live0.clone();
     encode(&mut live, std::slice::from_ref(&a));
     let cfg = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3, "paused": false}});
-    let b = Manager { name: "bob".into(), operation: "Apply".into(), api_version: "apps/v1".into(), subresource: None, time: None,
-                      set: applied_set(&cfg, None, true) };
+    let b = Manager {
+        name: "bob".into(),
+        operation: "Apply".into(),
+        api_version: "apps/v1".into(),
+        subresource: None,
+        time: None,
+        set: applied_set(&cfg, None, true),
+    };
     let merged = crate::patch::strategic::apply(&live, &cfg).expect("merge");
     let err = apply_ownership(&live, &merged, decode(&live), b.clone(), false, true).unwrap_err();
     assert_eq!(err.code, 409);
     assert_eq!(err.message, "Apply failed with 1 conflict: conflict with \"alice\": .spec.replicas");
-    assert_eq!(err.details.expect("details")["causes"], json!([{"reason": "FieldManagerConflict", "message": "conflict with \"alice\"", "field": ".spec.replicas"}]));
+    assert_eq!(
+        err.details.expect("details")["causes"],
+        json!([{"reason": "FieldManagerConflict", "message": "conflict with \"alice\"", "field": ".spec.replicas"}])
+    );
     let ms = apply_ownership(&live, &merged, decode(&live), b, true, true).expect("forced");
     let alice = ms.iter().find(|m| m.name == "alice").expect("alice keeps paused");
     assert_eq!(to_fields_v1(&alice.set), json!({"f:spec": {"f:paused": {}}}), "same value: shared, not conflicting");

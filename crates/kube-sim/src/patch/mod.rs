@@ -10,9 +10,7 @@ pub mod strategic;
 pub fn merge_key(path: &[String], field: &str) -> Option<&'static str> {
     let parent = path.last().map(String::as_str).unwrap_or("");
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets" | "resourceClaims" => {
-            Some("name")
-        }
+        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets" | "resourceClaims" => Some("name"),
         "volumeMounts" => Some("mountPath"),
         "volumeDevices" => Some("devicePath"),
         "hostAliases" => Some("ip"),

@@ -120,11 +120,13 @@ fn reorder(list: &mut [Value], order: &[Value], key: Option<&str>) {
     };
     let pos = |v: &Value| -> usize {
         let want = id(v);
-        order.iter().position(|o| match key {
-            Some(k) => o.get(k) == Some(&want),
-            None => *o == want,
-        })
-        .unwrap_or(usize::MAX)
+        order
+            .iter()
+            .position(|o| match key {
+                Some(k) => o.get(k) == Some(&want),
+                None => *o == want,
+            })
+            .unwrap_or(usize::MAX)
     };
     list.sort_by_key(pos); // stable: unlisted keep relative order at the end
 }

@@ -8,8 +8,8 @@ mod extract;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use k8s_openapi::api::{apps, autoscaling, batch, core, discovery, networking, policy};
 use crate::fieldmanager::fieldset;
+use k8s_openapi::api::{apps, autoscaling, batch, core, discovery, networking, policy};
 use serde_json::Value;
 
 pub use extract::{Leaf, Node};

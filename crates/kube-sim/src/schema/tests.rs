@@ -31,4 +31,3 @@ fn finds_unknown_fields_where_the_decoder_does() {
     let s = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"a": "b"}, "type": "Opaque"});
     assert!(unknown_fields("Secret", &s).is_empty());
 }
-

@@ -12,7 +12,11 @@ pub fn columns(kind: &str) -> Option<Vec<Column>> {
             NAME,
             col("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
             col("Status", "string", "The aggregate status of the containers in this pod."),
-            col("Restarts", "string", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+            col(
+                "Restarts",
+                "string",
+                "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+            ),
             AGE,
             wide("IP", "string", docs::POD_IP),
             wide("Node", "string", docs::NODE_NAME),

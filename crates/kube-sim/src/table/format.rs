@@ -78,10 +78,8 @@ pub fn or_none(s: &str, none: &str) -> String {
 
 /// `labels.FormatLabels`: `a=b,c=d` sorted by key, `<none>` when empty.
 pub fn labels(map: Option<&Value>) -> String {
-    let mut pairs: Vec<String> = map
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect())
-        .unwrap_or_default();
+    let mut pairs: Vec<String> =
+        map.and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect()).unwrap_or_default();
     pairs.sort();
     if pairs.is_empty() { "<none>".into() } else { pairs.join(",") }
 }

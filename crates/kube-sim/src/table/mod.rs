@@ -59,9 +59,7 @@ impl Include {
 /// The columns the real server prints for a kind; the default convertor (Name, Created At) for
 /// kinds without a printer.
 pub fn columns(kind: &str) -> Vec<Column> {
-    columns::columns(kind).unwrap_or_else(|| {
-        vec![NAME, Column { name: "Created At", typ: "date", format: "", description: docs::CREATED, priority: 0 }]
-    })
+    columns::columns(kind).unwrap_or_else(|| vec![NAME, Column { name: "Created At", typ: "date", format: "", description: docs::CREATED, priority: 0 }])
 }
 
 fn cells(kind: &str, obj: &Value, now: Timestamp) -> Vec<Value> {

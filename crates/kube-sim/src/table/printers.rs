@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::format::{
-    access_modes, between, containers, human_duration, int_at, int_or_string, is_zero_time, label_selector, labels, list_with_more, or_none,
-    selector, since, str_at,
+    access_modes, between, containers, human_duration, int_at, int_or_string, is_zero_time, label_selector, labels, list_with_more, or_none, selector, since,
+    str_at,
 };
 use crate::clock::parse_time;
 
@@ -288,7 +288,13 @@ fn lb_ingress(o: &Value) -> String {
         .filter_map(|i| {
             let ip = str_at(i, "/ip");
             let host = str_at(i, "/hostname");
-            if !ip.is_empty() { Some(ip.to_string()) } else if !host.is_empty() { Some(host.to_string()) } else { None }
+            if !ip.is_empty() {
+                Some(ip.to_string())
+            } else if !host.is_empty() {
+                Some(host.to_string())
+            } else {
+                None
+            }
         })
         .collect();
     out.sort();
@@ -524,7 +530,8 @@ fn hpa_metrics(o: &Value) -> String {
                             .and_then(|st| st.pointer(&format!("/{key}/current/averageUtilization")))
                             .and_then(Value::as_i64)
                             .map_or("<unknown>".to_string(), |u| format!("{u}%"));
-                        let target = s.pointer(&format!("/{key}/target/averageUtilization")).and_then(Value::as_i64).map_or("<auto>".to_string(), |u| format!("{u}%"));
+                        let target =
+                            s.pointer(&format!("/{key}/target/averageUtilization")).and_then(Value::as_i64).map_or("<auto>".to_string(), |u| format!("{u}%"));
                         format!("{res}: {cur}/{target}")
                     }
                 }

@@ -48,16 +48,30 @@ fn crash_looping_pod_row() {
              "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2025-01-01T00:09:30Z"}}}]}
     });
     let c = cells("Pod", &pod, now).expect("pod printer");
-    assert_eq!(c, vec![json!("web-1"), json!("1/2"), json!("CrashLoopBackOff"), json!("4 (30s ago)"), json!("10m"),
-                       json!("10.0.0.7"), json!("n1"), json!("<none>"), json!("<none>")]);
+    assert_eq!(
+        c,
+        vec![
+            json!("web-1"),
+            json!("1/2"),
+            json!("CrashLoopBackOff"),
+            json!("4 (30s ago)"),
+            json!("10m"),
+            json!("10.0.0.7"),
+            json!("n1"),
+            json!("<none>"),
+            json!("<none>")
+        ]
+    );
 }
 
 #[test]
 fn pod_status_column_cases() {
     let now = ts("2025-01-01T00:00:10Z");
     let status = |pod: serde_json::Value| cells("Pod", &pod, now).expect("pod printer")[2].clone();
-    let base = |st: serde_json::Value| json!({"metadata": {"name": "p", "creationTimestamp": "2025-01-01T00:00:00Z"},
-                                                "spec": {"containers": [{"name": "a"}], "initContainers": [{"name": "i"}]}, "status": st});
+    let base = |st: serde_json::Value| {
+        json!({"metadata": {"name": "p", "creationTimestamp": "2025-01-01T00:00:00Z"},
+                                                "spec": {"containers": [{"name": "a"}], "initContainers": [{"name": "i"}]}, "status": st})
+    };
     assert_eq!(status(base(json!({"phase": "Pending", "initContainerStatuses": [{"name": "i", "state": {"running": {}}}]}))), json!("Init:0/1"));
     assert_eq!(
         status(base(json!({"phase": "Pending", "initContainerStatuses": [{"name": "i", "state": {"terminated": {"exitCode": 2}}}]}))),

@@ -57,9 +57,7 @@ impl Env {
     pub async fn run(&self, tool_name: &str, args: &[&str]) -> Output {
         let mut c = self.cmd(tool_name, args);
         let label = format!("{tool_name} {}", args.join(" "));
-        tokio::task::spawn_blocking(move || c.output().unwrap_or_else(|e| panic!("cannot run {label}: {e}")))
-            .await
-            .expect("runner thread")
+        tokio::task::spawn_blocking(move || c.output().unwrap_or_else(|e| panic!("cannot run {label}: {e}"))).await.expect("runner thread")
     }
 
     /// Runs and asserts success; returns stdout.

@@ -31,11 +31,7 @@ pub struct ChartFile {
 
 macro_rules! chart_file {
     ($kind:ident, $path:literal, $source:literal) => {
-        ChartFile {
-            path: $path,
-            source: include_str!(concat!("../../templates/chart/", $source)),
-            kind: FileKind::$kind,
-        }
+        ChartFile { path: $path, source: include_str!(concat!("../../templates/chart/", $source)), kind: FileKind::$kind }
     };
 }
 

@@ -115,8 +115,9 @@ pub fn init(dir: &Path, opts: &InitOptions) -> Result<InitReport, ChartError> {
     for (name, entries) in [(".gitignore", GITIGNORE_ENTRIES), (".dockerignore", DOCKERIGNORE_ENTRIES)] {
         let path = dir.join(name);
         let existing = match fs::read(&path) {
-            Ok(bytes) => String::from_utf8(bytes)
-                .map_err(|_| ChartError::NotText { path: path.clone(), entries: entries.iter().map(|e| e.to_string()).collect() })?,
+            Ok(bytes) => {
+                String::from_utf8(bytes).map_err(|_| ChartError::NotText { path: path.clone(), entries: entries.iter().map(|e| e.to_string()).collect() })?
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
             Err(e) if e.kind() == ErrorKind::IsADirectory => return Err(ChartError::InTheWay { path, expected: "file" }),
             Err(e) => return Err(ChartError::io("read", path, e)),
@@ -183,9 +184,7 @@ fn values_files(chart_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
         .map_err(|e| ChartError::io("read", chart_dir, e))?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("values") && (n.ends_with(".yaml") || n.ends_with(".yml")))
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("values") && (n.ends_with(".yaml") || n.ends_with(".yml"))))
         .collect();
     out.sort();
     Ok(out)

@@ -39,10 +39,8 @@ pub struct RenderedFile {
 pub fn render_chart(appname: &str) -> Result<Vec<RenderedFile>, ChartError> {
     let mut env = minijinja::Environment::new();
     // Jinja drops a template's last newline by default; files must end with one.
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .keep_trailing_newline(true)
-        .build()
-        .map_err(|source| ChartError::Render { file: "(syntax)", source })?;
+    let syntax =
+        minijinja::syntax::SyntaxConfig::builder().keep_trailing_newline(true).build().map_err(|source| ChartError::Render { file: "(syntax)", source })?;
     env.set_syntax(syntax);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let ctx = minijinja::context! { appname => appname, chart_version => CHART_VERSION };
@@ -51,9 +49,7 @@ pub fn render_chart(appname: &str) -> Result<Vec<RenderedFile>, ChartError> {
         .map(|file| {
             let contents = match file.kind {
                 FileKind::Template => file.source.to_string(),
-                FileKind::ChartYaml | FileKind::Values => env
-                    .render_str(file.source, &ctx)
-                    .map_err(|source| ChartError::Render { file: file.path, source })?,
+                FileKind::ChartYaml | FileKind::Values => env.render_str(file.source, &ctx).map_err(|source| ChartError::Render { file: file.path, source })?,
             };
             Ok(RenderedFile { path: file.path, contents, kind: file.kind })
         })
@@ -104,14 +100,7 @@ mod tests {
 
     #[test]
     fn suggestions_are_valid_appnames() {
-        for (given, want) in [
-            ("My_App", "my-app"),
-            ("my.cool app!", "my-cool-app"),
-            ("2048", "app-2048"),
-            ("--x--", "x"),
-            ("", "app"),
-            ("日本", "app"),
-        ] {
+        for (given, want) in [("My_App", "my-app"), ("my.cool app!", "my-cool-app"), ("2048", "app-2048"), ("--x--", "x"), ("", "app"), ("日本", "app")] {
             let got = suggest_appname(given);
             assert_eq!(got, want, "{given:?}");
             assert!(check_appname(&got, AppnameSource::Flag).is_ok(), "{got}");

@@ -28,10 +28,7 @@ fn permissions_for(target: &Path) -> Option<fs::Permissions> {
 /// Writes `contents` to `path` atomically. The parent directory must exist.
 pub(crate) fn write_atomic(path: &Path, contents: &str) -> Result<(), ChartError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)
-        .map_err(|e| ChartError::io("create a temporary file in", dir, e))?;
+    let mut tmp = tempfile::Builder::new().prefix(TEMP_PREFIX).tempfile_in(dir).map_err(|e| ChartError::io("create a temporary file in", dir, e))?;
     tmp.write_all(contents.as_bytes()).map_err(|e| ChartError::io("write", tmp.path().to_path_buf(), e))?;
     if let Some(perms) = permissions_for(path) {
         fs::set_permissions(tmp.path(), perms).map_err(|e| ChartError::io("set permissions of", tmp.path().to_path_buf(), e))?;
@@ -44,10 +41,7 @@ pub(crate) fn write_atomic(path: &Path, contents: &str) -> Result<(), ChartError
 /// rename, so that `target` either does not exist or is complete.
 pub(crate) fn create_dir_atomic(target: &Path, files: &[(&str, &str)]) -> Result<(), ChartError> {
     let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let stage = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempdir_in(parent)
-        .map_err(|e| ChartError::io("create a temporary directory in", parent, e))?;
+    let stage = tempfile::Builder::new().prefix(TEMP_PREFIX).tempdir_in(parent).map_err(|e| ChartError::io("create a temporary directory in", parent, e))?;
     for (rel, contents) in files {
         let path = stage.path().join(rel);
         if let Some(dir) = path.parent() {

@@ -24,13 +24,7 @@ fn approved(approvals: &Value, author: &str) -> Vec<String> {
     let by: Vec<String> = approvals
         .get("approved_by")
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.pointer("/user/username").and_then(Value::as_str))
-                .filter(|u| *u != author)
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|x| x.pointer("/user/username").and_then(Value::as_str)).filter(|u| *u != author).map(str::to_string).collect())
         .unwrap_or_default();
     let left = approvals.get("approvals_left").and_then(Value::as_u64).unwrap_or(0);
     if left == 0 { by } else { Vec::new() }

@@ -46,16 +46,11 @@ impl Rng {
 }
 
 fn seed_from_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64 ^ u64::from(std::process::id()))
-        .unwrap_or(0x5EED)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64 ^ u64::from(std::process::id())).unwrap_or(0x5EED)
 }
 
 fn usernames(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|u| u.get("username")?.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
+    v.and_then(Value::as_array).map(|a| a.iter().filter_map(|u| u.get("username")?.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 fn user(v: &Value) -> Option<User> {

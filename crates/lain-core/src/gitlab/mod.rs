@@ -46,10 +46,7 @@ impl Token {
     /// and the binary's context object decide where it comes from).
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Token, GitlabError> {
         let non_empty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        non_empty(TOKEN_ENV)
-            .map(Token::Private)
-            .or_else(|| non_empty(JOB_TOKEN_ENV).map(Token::Job))
-            .ok_or(GitlabError::NoToken)
+        non_empty(TOKEN_ENV).map(Token::Private).or_else(|| non_empty(JOB_TOKEN_ENV).map(Token::Job)).ok_or(GitlabError::NoToken)
     }
 
     fn header(&self) -> (&'static str, &str) {
@@ -97,11 +94,7 @@ fn reviewers_hint(r: &[String]) -> String {
 /// A project as the API wants it: numeric id as is, a path URL-encoded (`group%2Fname`).
 pub fn project_id(project: &str) -> String {
     let p = project.trim().trim_matches('/');
-    p.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
-        })
-        .collect()
+    p.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 pub struct Gitlab {
@@ -129,13 +122,11 @@ impl Gitlab {
 
     fn hint(&self, status: StatusCode) -> String {
         match (&self.token, status) {
-            (Token::Job(_), _) => format!(
-                "lain used {JOB_TOKEN_ENV}, which GitLab allows on few API endpoints; set {TOKEN_ENV} to an access token with the api scope"
-            ),
+            (Token::Job(_), _) => {
+                format!("lain used {JOB_TOKEN_ENV}, which GitLab allows on few API endpoints; set {TOKEN_ENV} to an access token with the api scope")
+            }
             (_, StatusCode::UNAUTHORIZED) => format!("check that {TOKEN_ENV} is a valid, unexpired access token"),
-            _ => format!(
-                "the token's user needs at least the Developer role in the project, and the token the api scope ({TOKEN_ENV})"
-            ),
+            _ => format!("the token's user needs at least the Developer role in the project, and the token the api scope ({TOKEN_ENV})"),
         }
     }
 
@@ -147,21 +138,19 @@ impl Gitlab {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| GitlabError::Unreachable {
-            url: self.api.as_str().trim_end_matches('/').to_string(),
-            reason: crate::http::describe(&e),
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| GitlabError::Unreachable { url: self.api.as_str().trim_end_matches('/').to_string(), reason: crate::http::describe(&e) })?;
         let status = resp.status();
-        let next_page = resp
-            .headers()
-            .get("x-next-page")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok());
+        let next_page = resp.headers().get("x-next-page").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
         let text = resp.text().await.unwrap_or_default();
         let doing = doing.to_string();
         match status {
             s if s.is_success() => {
-                let v = if text.trim().is_empty() { Value::Null } else {
+                let v = if text.trim().is_empty() {
+                    Value::Null
+                } else {
                     serde_json::from_str(&text).map_err(|e| GitlabError::Unexpected { doing, reason: format!("not JSON ({e})") })?
                 };
                 Ok((v, next_page))
@@ -201,19 +190,13 @@ impl Gitlab {
     }
 
     async fn merge_request(&self, project: &str, iid: u64) -> Result<Value, GitlabError> {
-        self.get(
-            &format!("projects/{}/merge_requests/{iid}", project_id(project)),
-            &format!("reading {project}!{iid}"),
-        )
-        .await
+        self.get(&format!("projects/{}/merge_requests/{iid}", project_id(project)), &format!("reading {project}!{iid}")).await
     }
 }
 
 /// Percent-encodes a query value.
 fn query_value(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ const TEMPLATE: &str = include_str!("../../templates/docker-compose.yaml.j2");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
-    #[error("values define no procs (`deployments` or `statefulSets`), so there is nothing to run locally\n  fix: add a proc under `deployments:` in chart/values.yaml")]
+    #[error(
+        "values define no procs (`deployments` or `statefulSets`), so there is nothing to run locally\n  fix: add a proc under `deployments:` in chart/values.yaml"
+    )]
     NoProcs,
     #[error("{path}: expected {expected}")]
     WrongType { path: String, expected: String },
@@ -74,12 +76,7 @@ fn merge_env(out: &mut Vec<(String, String)>, env: Option<&Value>, path: &str) -
 
 /// Renders docker-compose.yaml from the merged values. `registry` is `host[/namespace]`.
 pub fn render(values: &Value, appname: &str, registry: &str, cluster: &str) -> Result<String, ComposeError> {
-    let default_workdir = values
-        .get("build")
-        .and_then(|b| b.get("workdir"))
-        .and_then(Value::as_str)
-        .unwrap_or(DEFAULT_WORKDIR)
-        .to_string();
+    let default_workdir = values.get("build").and_then(|b| b.get("workdir")).and_then(Value::as_str).unwrap_or(DEFAULT_WORKDIR).to_string();
     let mut procs = Vec::new();
     for kind in ["deployments", "statefulSets"] {
         let Some(Value::Object(m)) = values.get(kind) else { continue };
@@ -110,7 +107,9 @@ pub fn render(values: &Value, appname: &str, registry: &str, cluster: &str) -> R
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_filter("json", json_filter);
     env.add_template("compose", TEMPLATE)?;
-    Ok(env.get_template("compose")?.render(context! { procs => minijinja::Value::from(minijinja::value::Serde(&procs)), appname => appname, cluster => cluster })?)
+    Ok(env
+        .get_template("compose")?
+        .render(context! { procs => minijinja::Value::from(minijinja::value::Serde(&procs)), appname => appname, cluster => cluster })?)
 }
 
 fn scalar_ref(v: &Value) -> Option<String> {
@@ -140,7 +139,10 @@ mod tests {
         });
         let y = render(&v, "dummy", "reg.example.com/team", "test").unwrap();
         assert!(y.contains("  web:\n    # lain push will overwrite the latest tag every time\n    image: \"reg.example.com/team/dummy:latest\"\n    command: [\"/lain/app/run.py\"]\n    volumes:\n      - \".:/lain/app\"\n    environment:\n      \"FOO\": \"BAR\"\n      \"SHARED\": \"web\"\n    working_dir: \"/lain/app\"\n    # ports:\n    #   - \"5000:5000\"\n"), "{y}");
-        assert!(y.contains("  worker:\n    image: \"reg.example.com/team/dummy:1-abc\"\n    command: [\"python\",\"worker.py\"]\n    volumes:\n      - \".:/srv\""), "{y}");
+        assert!(
+            y.contains("  worker:\n    image: \"reg.example.com/team/dummy:1-abc\"\n    command: [\"python\",\"worker.py\"]\n    volumes:\n      - \".:/srv\""),
+            "{y}"
+        );
         assert!(y.contains("  db:\n    image: \"mysql:8\"\n"), "{y}");
         assert!(y.contains("  #     MYSQL_DATABASE: dummy"), "{y}");
     }

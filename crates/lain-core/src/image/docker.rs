@@ -90,7 +90,9 @@ impl Docker {
 
     fn down_fix(&self) -> String {
         match &self.host {
-            Some(h) => format!("check that the docker daemon at {h} is up and listening (the cluster's `remote_docker`), or drop --remote-docker to use the local engine"),
+            Some(h) => format!(
+                "check that the docker daemon at {h} is up and listening (the cluster's `remote_docker`), or drop --remote-docker to use the local engine"
+            ),
             None => "start the Docker daemon (e.g. `systemctl start docker`), or use --remote-docker with a cluster that has `remote_docker`".into(),
         }
     }
@@ -98,12 +100,7 @@ impl Docker {
     /// Checks that the client exists and the daemon answers, before a long operation whose
     /// live output would otherwise bury the reason. Quiet: it only reads.
     pub fn check_engine(&self) -> Result<(), DockerError> {
-        let out = self
-            .cmd()
-            .args(["version", "--format", "{{.Server.Version}}"])
-            .quiet()
-            .output_unchecked()
-            .map_err(|e| self.map_err(e, ""))?;
+        let out = self.cmd().args(["version", "--format", "{{.Server.Version}}"]).quiet().output_unchecked().map_err(|e| self.map_err(e, ""))?;
         if out.status.success() && !out.stdout.trim().is_empty() {
             return Ok(());
         }
@@ -129,9 +126,11 @@ impl Docker {
             // printed command does not leak tokens passed this way.
             c = c.arg("--build-arg").arg(a);
         }
-        c.args(["-f", "-"]).arg(context).stdin_bytes(dockerfile.as_bytes().to_vec()).run().map_err(|e| {
-            self.map_err(e, "read the build output above; the failing step is the last one printed")
-        })
+        c.args(["-f", "-"])
+            .arg(context)
+            .stdin_bytes(dockerfile.as_bytes().to_vec())
+            .run()
+            .map_err(|e| self.map_err(e, "read the build output above; the failing step is the last one printed"))
     }
 
     pub fn tag(&self, src: &str, dst: &str) -> Result<(), DockerError> {
@@ -142,27 +141,21 @@ impl Docker {
     pub fn push(&self, image: &str) -> Result<(), DockerError> {
         let host = image.split('/').next().unwrap_or(image);
         self.cmd().args(["push", image]).run().map_err(|e| {
-            self.map_err(e, &format!("if the registry refused the push, log in first: `docker login {host}`; if it is unreachable, check the cluster's `registry`"))
+            self.map_err(
+                e,
+                &format!("if the registry refused the push, log in first: `docker login {host}`; if it is unreachable, check the cluster's `registry`"),
+            )
         })
     }
 
     /// The image id if `image` is in the engine.
     pub fn image_id(&self, image: &str) -> Result<Option<String>, DockerError> {
-        let out = self
-            .cmd()
-            .args(["image", "inspect", "--format", "{{.Id}}", image])
-            .quiet()
-            .output_unchecked()
-            .map_err(|e| self.map_err(e, ""))?;
+        let out = self.cmd().args(["image", "inspect", "--format", "{{.Id}}", image]).quiet().output_unchecked().map_err(|e| self.map_err(e, ""))?;
         if out.status.success() {
             return Ok(Some(out.stdout.trim().to_string()));
         }
         if engine_down(&out.stderr) {
-            return Err(DockerError::EngineUnreachable {
-                remote: self.host.clone(),
-                detail: out.stderr.trim().to_string(),
-                fix: self.down_fix(),
-            });
+            return Err(DockerError::EngineUnreachable { remote: self.host.clone(), detail: out.stderr.trim().to_string(), fix: self.down_fix() });
         }
         Ok(None)
     }

@@ -32,7 +32,9 @@ pub struct RenderInput<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("`lain prepare` needs `build.prepare` in values (it is absent or null for cluster {cluster})\n  fix: add `build.prepare: {{script: [...], keep: [...]}}` to chart/values.yaml, or use `lain build` alone")]
+    #[error(
+        "`lain prepare` needs `build.prepare` in values (it is absent or null for cluster {cluster})\n  fix: add `build.prepare: {{script: [...], keep: [...]}}` to chart/values.yaml, or use `lain build` alone"
+    )]
     NoPrepare { cluster: String },
     #[error("internal error rendering the Dockerfile template: {0}")]
     Template(#[from] minijinja::Error),
@@ -112,9 +114,7 @@ fn env_refs(env: &[(String, String)]) -> Vec<String> {
 
 fn environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
-    env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build()?,
-    );
+    env.set_syntax(minijinja::syntax::SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build()?);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_filter("dq", |s: String| dq(&s));
     env.add_filter("sh", |s: String| crate::process::shell_quote(&s));
@@ -146,12 +146,7 @@ pub fn render(spec: &ImageSpec, stage: Stage, input: &RenderInput<'_>) -> Result
     }
     let empty: &[(String, String)] = &[];
     let no_lines: &[String] = &[];
-    let prepare = b.prepare.as_ref().map(|p| StageCtx {
-        args: build_args(spec, Stage::Prepare),
-        env: &p.env,
-        script: &p.script,
-        keep: &p.keep,
-    });
+    let prepare = b.prepare.as_ref().map(|p| StageCtx { args: build_args(spec, Stage::Prepare), env: &p.env, script: &p.script, keep: &p.keep });
     let build = StageCtx {
         args: {
             let mut a = b.build_args.clone();

@@ -84,7 +84,9 @@ impl ImageContext {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteDockerError {
-    #[error("--remote-docker was given but cluster {cluster} has no `remote_docker` address\n  fix: drop --remote-docker, or ask your admin to set `remote_docker: HOST:PORT` in the cluster config")]
+    #[error(
+        "--remote-docker was given but cluster {cluster} has no `remote_docker` address\n  fix: drop --remote-docker, or ask your admin to set `remote_docker: HOST:PORT` in the cluster config"
+    )]
     NotConfigured { cluster: String },
 }
 
@@ -127,7 +129,9 @@ pub enum ImageError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the prepare image {image} is neither in the local engine nor in the registry, and `build.prepare` builds FROM it\n  fix: run `lain prepare` first (or set `build.prepare: null` for this cluster to build from `build.base`)")]
+    #[error(
+        "the prepare image {image} is neither in the local engine nor in the registry, and `build.prepare` builds FROM it\n  fix: run `lain prepare` first (or set `build.prepare: null` for this cluster to build from `build.base`)"
+    )]
     NoPrepareImage { image: String },
 }
 

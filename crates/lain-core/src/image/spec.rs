@@ -116,14 +116,7 @@ impl BuildSpec {
             None | Some(Value::Null) => None,
             Some(p) => Some(PrepareSpec::parse(p, &format!("{path}.prepare"))?),
         };
-        Ok(BuildSpec {
-            base,
-            workdir,
-            prepare,
-            script: script(m, path)?,
-            env: env_map(m, path)?,
-            build_args: build_args(m, path)?,
-        })
+        Ok(BuildSpec { base, workdir, prepare, script: script(m, path)?, env: env_map(m, path)?, build_args: build_args(m, path)? })
     }
 }
 
@@ -194,11 +187,7 @@ impl CopySpec {
             return Err(SpecError::Invalid { path: format!("{path}.src"), reason: "is empty".into() });
         }
         no_newline(&src, &format!("{path}.src"))?;
-        let src = if src.starts_with('/') {
-            src
-        } else {
-            format!("{}/{}", build_workdir.trim_end_matches('/'), src.trim_start_matches("./"))
-        };
+        let src = if src.starts_with('/') { src } else { format!("{}/{}", build_workdir.trim_end_matches('/'), src.trim_start_matches("./")) };
         let dest = dest.map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).unwrap_or_else(|| src.clone());
         no_newline(&dest, &format!("{path}.dest"))?;
         Ok(CopySpec { src, dest })
@@ -217,12 +206,7 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 fn wrong(path: &str, expected: &str, found: &Value, hint: &str) -> SpecError {
-    SpecError::WrongType {
-        path: path.to_string(),
-        expected: expected.to_string(),
-        found: type_name(found).to_string(),
-        hint: hint.to_string(),
-    }
+    SpecError::WrongType { path: path.to_string(), expected: expected.to_string(), found: type_name(found).to_string(), hint: hint.to_string() }
 }
 
 fn as_map<'a>(v: &'a Value, path: &str, expected: &str) -> Result<&'a Map<String, Value>, SpecError> {
@@ -232,18 +216,9 @@ fn as_map<'a>(v: &'a Value, path: &str, expected: &str) -> Result<&'a Map<String
 fn check_keys(m: &Map<String, Value>, path: &str, known: &[&str]) -> Result<(), SpecError> {
     for k in m.keys() {
         if !known.contains(&k.as_str()) {
-            let did_you_mean = known
-                .iter()
-                .map(|c| (strsim::jaro_winkler(k, c), *c))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| c.to_string());
-            return Err(SpecError::UnknownKey {
-                path: path.to_string(),
-                key: k.clone(),
-                did_you_mean,
-                known: known.join(", "),
-            });
+            let did_you_mean =
+                known.iter().map(|c| (strsim::jaro_winkler(k, c), *c)).filter(|(s, _)| *s > 0.8).max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, c)| c.to_string());
+            return Err(SpecError::UnknownKey { path: path.to_string(), key: k.clone(), did_you_mean, known: known.join(", ") });
         }
     }
     Ok(())
@@ -368,8 +343,7 @@ fn build_args(m: &Map<String, Value>, path: &str) -> Result<Vec<String>, SpecErr
 
 pub(crate) fn is_identifier(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
-        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
 /// `./node_modules/` → `node_modules`; absolute paths and `..` are refused because the
@@ -381,10 +355,7 @@ fn normalize_keep(k: &str, path: &str) -> Result<String, SpecError> {
         return Err(SpecError::Invalid { path: path.to_string(), reason: "is empty; list paths inside the workdir to keep, e.g. `node_modules`".into() });
     }
     if t.starts_with('/') || t.split('/').any(|c| c == "..") {
-        return Err(SpecError::Invalid {
-            path: path.to_string(),
-            reason: format!("`{k}` must be a path relative to the workdir (no leading `/`, no `..`)"),
-        });
+        return Err(SpecError::Invalid { path: path.to_string(), reason: format!("`{k}` must be a path relative to the workdir (no leading `/`, no `..`)") });
     }
     if t.contains('\'') {
         return Err(SpecError::Invalid { path: path.to_string(), reason: "must not contain a single quote".into() });

@@ -105,10 +105,7 @@ pub fn head_commit(dir: &Path) -> Result<(i64, String), TagError> {
 /// Paths under `dir` that differ from HEAD (`git status --porcelain`), relative to the repo
 /// root as git prints them.
 pub fn dirty_files(dir: &Path) -> Result<Vec<String>, TagError> {
-    let out = git(dir)
-        .args(["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--", "."])
-        .output()
-        .map_err(|e| map_git_err(dir, e))?;
+    let out = git(dir).args(["status", "--porcelain=v1", "-z", "--untracked-files=normal", "--", "."]).output().map_err(|e| map_git_err(dir, e))?;
     let mut files = parse_porcelain_z(&out.stdout);
     // A Dockerfile left by `--keep-dockerfile` changes with every commit (LAIN_META) and is
     // regenerated from values anyway: it must not make the next build "dirty".

@@ -33,10 +33,11 @@ impl Kube {
     /// else the kubeconfig context's, else the pod's.
     pub async fn connect_without_app(ctx: &Ctx) -> Result<Kube, crate::error::LainError> {
         let has_link = ctx.env.kube_dir().current().is_some();
-        if ctx.env.kubeconfig_env.is_none() && !has_link {
-            if let Some(ic) = &ctx.env.in_cluster {
-                return Ok(Kube::in_cluster(ic)?);
-            }
+        if ctx.env.kubeconfig_env.is_none()
+            && !has_link
+            && let Some(ic) = &ctx.env.in_cluster
+        {
+            return Ok(Kube::in_cluster(ic)?);
         }
         match ctx.current_cluster() {
             Ok(c) => Ok(Kube::connect(ctx, &c.namespace).await?),
@@ -66,26 +67,26 @@ impl Kube {
 
 /// The client configuration from the kubeconfig file(s) lain reads, and those files for messages.
 async fn kubeconfig_config(ctx: &Ctx) -> Result<(kube::Config, String), KubeError> {
-        crate::install_crypto_provider();
-        let paths = kubeconfig_paths(ctx).map_err(|e| KubeError::Other(e.to_string()))?;
-        let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
-        let mut merged: Option<Kubeconfig> = None;
-        for p in &paths {
-            if !p.is_file() && paths.len() > 1 {
-                // kubectl skips missing entries of a KUBECONFIG list; so do we.
-                continue;
-            }
-            let k = Kubeconfig::read_from(p).map_err(|e| KubeError::Kubeconfig { path: p.display().to_string(), reason: e.to_string() })?;
-            merged = Some(match merged {
-                None => k,
-                Some(m) => m.merge(k).map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?,
-            });
+    crate::install_crypto_provider();
+    let paths = kubeconfig_paths(ctx).map_err(|e| KubeError::Other(e.to_string()))?;
+    let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
+    let mut merged: Option<Kubeconfig> = None;
+    for p in &paths {
+        if !p.is_file() && paths.len() > 1 {
+            // kubectl skips missing entries of a KUBECONFIG list; so do we.
+            continue;
         }
-        let kc = merged.ok_or_else(|| KubeError::Kubeconfig { path: shown.clone(), reason: "no such file".into() })?;
-        let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-            .await
-            .map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
-        Ok((config, shown))
+        let k = Kubeconfig::read_from(p).map_err(|e| KubeError::Kubeconfig { path: p.display().to_string(), reason: e.to_string() })?;
+        merged = Some(match merged {
+            None => k,
+            Some(m) => m.merge(k).map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?,
+        });
+    }
+    let kc = merged.ok_or_else(|| KubeError::Kubeconfig { path: shown.clone(), reason: "no such file".into() })?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
+    Ok((config, shown))
 }
 
 /// The kubeconfig file(s) lain reads.
@@ -96,12 +97,9 @@ pub fn kubeconfig_paths(ctx: &Ctx) -> Result<Vec<PathBuf>, crate::error::LainErr
     let cluster = ctx.current_cluster_name()?;
     let path = ctx.env.kube_dir().kubeconfig_for(&cluster);
     if !path.is_file() {
-        return Err(crate::kubeconfig::KubeconfigError::MissingKubeconfig {
-            cluster: cluster.clone(),
-            path: path.display().to_string(),
-            docs: String::new(),
-        }
-        .into());
+        return Err(
+            crate::kubeconfig::KubeconfigError::MissingKubeconfig { cluster: cluster.clone(), path: path.display().to_string(), docs: String::new() }.into()
+        );
     }
     Ok(vec![path])
 }

@@ -41,11 +41,7 @@ impl Kube {
                 reason: e.reason.unwrap_or_default(),
                 message: e.message.unwrap_or_default(),
                 count: e.count.unwrap_or(1),
-                last: e
-                    .last_timestamp
-                    .map(|t| t.0)
-                    .or_else(|| e.event_time.map(|t| t.0))
-                    .or_else(|| e.metadata.creation_timestamp.map(|t| t.0)),
+                last: e.last_timestamp.map(|t| t.0).or_else(|| e.event_time.map(|t| t.0)).or_else(|| e.metadata.creation_timestamp.map(|t| t.0)),
             })
             .collect();
         out.sort_by_key(|e| e.last);

@@ -43,9 +43,7 @@ pub async fn exec(kube: &Kube, pod: &str, container: Option<&str>, command: Vec<
     let mut proc_ = api.exec(pod, command, &ap).await.map_err(|e| KubeError::api(format!("exec into pod {pod}"), e))?;
 
     let guard = if tty { RawGuard::enable() } else { None };
-    if tty
-        && let Some(mut sizes) = proc_.terminal_size()
-    {
+    if tty && let Some(mut sizes) = proc_.terminal_size() {
         let send = |sizes: &mut futures::channel::mpsc::Sender<kube::api::TerminalSize>| {
             if let Ok((width, height)) = crossterm::terminal::size() {
                 let _ = sizes.try_send(kube::api::TerminalSize { width, height });

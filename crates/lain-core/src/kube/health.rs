@@ -341,13 +341,8 @@ pub fn verdict(pods: &[Pod], deployments: &[Deployment], statefulsets: &[Statefu
                 if expected_tag.is_some_and(|t| !pod_has_tag(pod, t)) {
                     continue;
                 }
-                let key = pod
-                    .metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get("job-name").or_else(|| l.get("batch.kubernetes.io/job-name")))
-                    .cloned()
-                    .unwrap_or(proc_);
+                let key =
+                    pod.metadata.labels.as_ref().and_then(|l| l.get("job-name").or_else(|| l.get("batch.kubernetes.io/job-name"))).cloned().unwrap_or(proc_);
                 let newer = job_pods.get(&key).is_none_or(|old| old.metadata.creation_timestamp <= pod.metadata.creation_timestamp);
                 if newer {
                     job_pods.insert(key, pod);

@@ -108,11 +108,17 @@ fn oom_in_crash_loop_is_reported_as_oom() {
 #[test]
 fn image_pull() {
     let mk = |reason: &str| {
-        pod("p", "web", "deployment", "r/d:v", json!({
-            "phase": "Pending",
-            "containerStatuses": [{"name": "web", "image": "r/d:v", "imageID": "", "ready": false, "restartCount": 0,
-                "state": {"waiting": {"reason": reason, "message": "manifest unknown"}}}]
-        }))
+        pod(
+            "p",
+            "web",
+            "deployment",
+            "r/d:v",
+            json!({
+                "phase": "Pending",
+                "containerStatuses": [{"name": "web", "image": "r/d:v", "imageID": "", "ready": false, "restartCount": 0,
+                    "state": {"waiting": {"reason": reason, "message": "manifest unknown"}}}]
+            }),
+        )
     };
     let deps = vec![deployment("web", "r/d:v", 1, 1, 0, 1)];
     assert!(matches!(verdict(&[mk("ErrImagePull")], &deps, &[], Some("v")), Verdict::Progressing { .. }));
@@ -127,10 +133,16 @@ fn image_pull() {
 
 #[test]
 fn unscheduled_is_pending_not_fatal() {
-    let p = pod("p", "web", "deployment", "r/d:v", json!({
-        "phase": "Pending",
-        "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes are available: insufficient memory"}]
-    }));
+    let p = pod(
+        "p",
+        "web",
+        "deployment",
+        "r/d:v",
+        json!({
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes are available: insufficient memory"}]
+        }),
+    );
     let probs = pod_problems(&p);
     assert_eq!(probs[0].reason, ProblemReason::Pending);
     assert!(probs[0].message.contains("insufficient memory"));
@@ -144,12 +156,18 @@ fn unscheduled_is_pending_not_fatal() {
 
 #[test]
 fn unready_running_container() {
-    let p = pod("p", "web", "deployment", "r/d:v", json!({
-        "phase": "Running",
-        "conditions": [{"type": "Ready", "status": "False"}],
-        "containerStatuses": [{"name": "web", "image": "x", "imageID": "", "ready": false, "restartCount": 0, "started": true,
-            "state": {"running": {"startedAt": "2024-01-01T00:00:01Z"}}}]
-    }));
+    let p = pod(
+        "p",
+        "web",
+        "deployment",
+        "r/d:v",
+        json!({
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "False"}],
+            "containerStatuses": [{"name": "web", "image": "x", "imageID": "", "ready": false, "restartCount": 0, "started": true,
+                "state": {"running": {"startedAt": "2024-01-01T00:00:01Z"}}}]
+        }),
+    );
     let probs = pod_problems(&p);
     assert_eq!(probs[0].reason, ProblemReason::Unready);
     assert!(probs[0].since.is_some());

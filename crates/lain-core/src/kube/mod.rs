@@ -28,9 +28,13 @@ pub enum KubeError {
     Kubeconfig { path: String, reason: String },
     #[error("cannot reach the Kubernetes API at {server}: {reason}\n    fix: check your network / VPN and that ~/.kube/kubeconfig-{cluster} is current")]
     Connect { server: String, cluster: String, reason: String },
-    #[error("{action}: cannot reach the Kubernetes API server: {reason}\n    fix: check your network / VPN, and that ~/.kube/config (see `lain use`) points at a live cluster: `kubectl get pods` should answer")]
+    #[error(
+        "{action}: cannot reach the Kubernetes API server: {reason}\n    fix: check your network / VPN, and that ~/.kube/config (see `lain use`) points at a live cluster: `kubectl get pods` should answer"
+    )]
     Unreachable { action: String, reason: String },
-    #[error("{action}: the Kubernetes API server's certificate is not trusted: {reason}\n    fix: the CA lain was given (the kubeconfig's certificate-authority-data, or in a pod its service account's ca.crt) did not sign the server's certificate: ask your SA for a current kubeconfig")]
+    #[error(
+        "{action}: the Kubernetes API server's certificate is not trusted: {reason}\n    fix: the CA lain was given (the kubeconfig's certificate-authority-data, or in a pod its service account's ca.crt) did not sign the server's certificate: ask your SA for a current kubeconfig"
+    )]
     Untrusted { action: String, reason: String },
     #[error("{action}: {source}")]
     Api {

@@ -27,11 +27,8 @@ pub struct ReleaseObjects {
 
 impl Kube {
     pub async fn pods(&self, selector: &str) -> Result<Vec<Pod>, KubeError> {
-        let list = self
-            .api::<Pod>()
-            .list(&ListParams::default().labels(selector))
-            .await
-            .map_err(|e| KubeError::api(format!("listing pods ({selector})"), e))?;
+        let list =
+            self.api::<Pod>().list(&ListParams::default().labels(selector)).await.map_err(|e| KubeError::api(format!("listing pods ({selector})"), e))?;
         let mut pods = list.items;
         pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
         Ok(pods)

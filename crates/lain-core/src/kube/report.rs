@@ -49,7 +49,11 @@ pub async fn describe(kube: &Kube, problems: &[PodProblem]) -> String {
     for (p, more) in group(problems) {
         out.push_str(&format!("  {p}\n"));
         if more > 0 {
-            out.push_str(&format!("    (and {more} more pod{} of {} with the same problem)\n", if more == 1 { "" } else { "s" }, if p.proc_.is_empty() { "this proc" } else { &p.proc_ }));
+            out.push_str(&format!(
+                "    (and {more} more pod{} of {} with the same problem)\n",
+                if more == 1 { "" } else { "s" },
+                if p.proc_.is_empty() { "this proc" } else { &p.proc_ }
+            ));
         }
         let wants_logs = matches!(
             p.reason,
@@ -72,9 +76,7 @@ pub async fn describe(kube: &Kube, problems: &[PodProblem]) -> String {
                 shown = true;
             }
         }
-        if !shown
-            && let Ok(events) = kube.events_for(&p.pod).await
-        {
+        if !shown && let Ok(events) = kube.events_for(&p.pod).await {
             let warn: Vec<_> = events.iter().filter(|e| e.type_ == "Warning").collect();
             let pick: Vec<_> = if warn.is_empty() { events.iter().rev().take(3).collect() } else { warn.into_iter().rev().take(3).collect() };
             if !pick.is_empty() {

@@ -225,9 +225,7 @@ pub fn parse(text: &str, id: &DocIdentity) -> Result<SecretData, DocError> {
     let mut out = SecretData::new();
     for (k, v) in doc.data.unwrap_or_default() {
         if !valid_key(&k) {
-            return Err(DocError::Invalid(format!(
-                "data key {k:?} is not a valid Secret key: use letters, digits, '-', '_' and '.'"
-            )));
+            return Err(DocError::Invalid(format!("data key {k:?} is not a valid Secret key: use letters, digits, '-', '_' and '.'")));
         }
         let bytes = decode_value(&v).map_err(|m| DocError::Invalid(format!("data.{k}: {m}")))?;
         out.insert(k, bytes);

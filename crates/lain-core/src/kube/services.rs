@@ -89,12 +89,7 @@ impl Kube {
             .and_then(|s| s.selector.match_labels.as_ref())
             .map(|m| m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","))
             .unwrap_or_default();
-        let rss = self
-            .api::<ReplicaSet>()
-            .list(&ListParams::default().labels(&sel))
-            .await
-            .map_err(|e| KubeError::api("listing replicasets", e))?
-            .items;
+        let rss = self.api::<ReplicaSet>().list(&ListParams::default().labels(&sel)).await.map_err(|e| KubeError::api("listing replicasets", e))?.items;
         let live: Vec<&ReplicaSet> = rss
             .iter()
             .filter(|rs| rs.metadata.owner_references.as_ref().is_some_and(|o| o.iter().any(|r| r.uid == uid && r.controller == Some(true))))

@@ -46,19 +46,14 @@ fn schedule(base: &str, entry: &Value, sink: &mut Sink) {
 
 /// A hook Job is one helm runs around install/upgrade (`helm.sh/hook` annotation): migrations.
 fn is_hook(entry: &Value) -> bool {
-    entry
-        .get("annotations")
-        .and_then(|a| a.get("helm.sh/hook"))
-        .is_some_and(|h| !h.is_null())
+    entry.get("annotations").and_then(|a| a.get("helm.sh/hook")).is_some_and(|h| !h.is_null())
 }
 
 /// Whether a Job looks like a schema migration, by its name or command.
 fn is_migration(name: &str, entry: &Value) -> bool {
     let cmd = walk::command_text(entry);
     name.to_ascii_lowercase().contains("migrat")
-        || ["migrate", "migration", "alembic", "flyway", "liquibase", "db upgrade", "db:migrate"]
-            .iter()
-            .any(|w| cmd.contains(w))
+        || ["migrate", "migration", "alembic", "flyway", "liquibase", "db upgrade", "db:migrate"].iter().any(|w| cmd.contains(w))
 }
 
 fn job(name: &str, base: &str, entry: &Value, sink: &mut Sink) {

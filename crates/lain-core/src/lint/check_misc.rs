@@ -20,18 +20,14 @@ fn ingresses(values: &Value, sink: &mut Sink) {
         let Some(Value::Array(list)) = values.get(section) else { continue };
         for (i, ing) in list.iter().enumerate() {
             let base = format!("{section}[{i}]");
-            if let (Some(host), Some(domain), "ingresses") =
-                (ing.get("host").and_then(Value::as_str), domain.as_deref(), section)
-            {
+            if let (Some(host), Some(domain), "ingresses") = (ing.get("host").and_then(Value::as_str), domain.as_deref(), section) {
                 let h = host.trim_end_matches('.').to_ascii_lowercase();
                 if h.contains('.') && h != domain && !h.ends_with(&format!(".{domain}")) {
                     sink.push(
                         Severity::Warning,
                         "ingress-host-outside-domain",
                         walk::join(&base, "host"),
-                        format!(
-                            "host `{host}` is not under the {cluster} cluster's domain `{domain}`: the cluster's DNS and certificates do not cover it"
-                        ),
+                        format!("host `{host}` is not under the {cluster} cluster's domain `{domain}`: the cluster's DNS and certificates do not cover it"),
                         format!(
                             "write a short host (`{}` becomes `{}.{domain}`), or move this entry to externalIngresses if the name is managed elsewhere",
                             h.split('.').next().unwrap_or("web"),
@@ -49,10 +45,7 @@ fn ingresses(values: &Value, sink: &mut Sink) {
                     path,
                     format!("deployName `{proc_name}` is not a proc under deployments: the ingress would point at a Service that does not exist"),
                     match deployments {
-                        Some(d) if !d.is_empty() => format!(
-                            "use one of: {}",
-                            d.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
-                        ),
+                        Some(d) if !d.is_empty() => format!("use one of: {}", d.keys().map(String::as_str).collect::<Vec<_>>().join(", ")),
                         _ => "declare the proc under deployments".to_string(),
                     },
                 ),
@@ -73,10 +66,7 @@ fn images(values: &Value, sink: &mut Sink) {
     if let Some(tag) = values.get("imageTag").filter(|v| !v.is_null()) {
         // Only a pin written in a values file is forgotten; `--set imageTag=…` (the seeds' way
         // to redeploy an old version) and lain's own injected tag are not.
-        let written = sink
-            .ctx()
-            .location("imageTag")
-            .is_some_and(|l| l.contains(".yaml") || l.contains(".yml"));
+        let written = sink.ctx().location("imageTag").is_some_and(|l| l.contains(".yaml") || l.contains(".yml"));
         if written {
             sink.push(
                 Severity::Warning,
@@ -131,15 +121,34 @@ fn latest(path: &str, image: &str, pinned_separately: bool, sink: &mut Sink) {
     }
 }
 
-const SECRET_WORDS: [&str; 10] =
-    ["PASSWORD", "PASSWD", "PASS", "SECRET", "SECRETS", "TOKEN", "TOKENS", "CREDENTIAL", "CREDENTIALS", "PRIVATE"];
+const SECRET_WORDS: [&str; 10] = ["PASSWORD", "PASSWD", "PASS", "SECRET", "SECRETS", "TOKEN", "TOKENS", "CREDENTIAL", "CREDENTIALS", "PRIVATE"];
 const SECRET_JOINED: [&str; 6] = ["APIKEY", "ACCESSKEY", "SECRETKEY", "PRIVATEKEY", "AUTHTOKEN", "PASSPHRASE"];
 
 /// A last word that makes the variable a setting about a secret, not the secret itself
 /// (`TOKEN_TTL`, `PASSWORD_FILE`, `SECRET_HEADER`).
 const ABOUT_A_SECRET: [&str; 22] = [
-    "TTL", "EXPIRE", "EXPIRES", "EXPIRY", "TIMEOUT", "SECONDS", "LENGTH", "LEN", "SIZE", "FILE", "PATH", "DIR", "URL",
-    "HOST", "PORT", "NAME", "HEADER", "PREFIX", "ENABLED", "TYPE", "MODE", "ALGORITHM",
+    "TTL",
+    "EXPIRE",
+    "EXPIRES",
+    "EXPIRY",
+    "TIMEOUT",
+    "SECONDS",
+    "LENGTH",
+    "LEN",
+    "SIZE",
+    "FILE",
+    "PATH",
+    "DIR",
+    "URL",
+    "HOST",
+    "PORT",
+    "NAME",
+    "HEADER",
+    "PREFIX",
+    "ENABLED",
+    "TYPE",
+    "MODE",
+    "ALGORITHM",
 ];
 
 /// Whether an env name looks like it holds a secret. `KEY` counts only as the last word
@@ -150,8 +159,7 @@ pub fn looks_secret(name: &str) -> bool {
     if words.contains(&"PUBLIC") || words.last().is_some_and(|w| ABOUT_A_SECRET.contains(w)) {
         return false;
     }
-    words.iter().any(|w| SECRET_WORDS.contains(w) || SECRET_JOINED.contains(w))
-        || words.last().is_some_and(|w| *w == "KEY")
+    words.iter().any(|w| SECRET_WORDS.contains(w) || SECRET_JOINED.contains(w)) || words.last().is_some_and(|w| *w == "KEY")
 }
 
 /// A URL with a password in it (`mysql://user:pw@host/db`).
@@ -161,9 +169,7 @@ fn url_with_password(v: &str) -> bool {
         return false;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority
-        .rsplit_once('@')
-        .is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, pw)| !pw.is_empty()))
+    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, pw)| !pw.is_empty()))
 }
 
 fn env_secrets(values: &Value, sink: &mut Sink) {
@@ -214,9 +220,7 @@ fn env_secrets(values: &Value, sink: &mut Sink) {
                     } else {
                         format!("{key} looks like a secret and is written in the values, i.e. committed with the code")
                     },
-                    format!(
-                        "remove it from the values, rotate it, and store it with `lain env edit` (it reaches the containers as {key} all the same)"
-                    ),
+                    format!("remove it from the values, rotate it, and store it with `lain env edit` (it reaches the containers as {key} all the same)"),
                 );
             }
         }
@@ -343,12 +347,31 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        for yes in ["MYSQL_PASSWORD", "API_KEY", "SECRET_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "db_passwd", "APIKEY", "SENTRY_AUTH_TOKEN", "GOOGLE_CREDENTIALS"] {
+        for yes in [
+            "MYSQL_PASSWORD",
+            "API_KEY",
+            "SECRET_KEY",
+            "GITHUB_TOKEN",
+            "AWS_SECRET_ACCESS_KEY",
+            "db_passwd",
+            "APIKEY",
+            "SENTRY_AUTH_TOKEN",
+            "GOOGLE_CREDENTIALS",
+        ] {
             assert!(looks_secret(yes), "{yes}");
         }
         for no in [
-            "CACHE_KEY_PREFIX", "KEYBOARD", "DEBUG", "PASSENGER_COUNT", "TOKENIZER_MODEL", "PWD", "MONKEY", "TOKEN_TTL",
-            "PASSWORD_FILE", "JWT_PUBLIC_KEY", "SECRET_HEADER",
+            "CACHE_KEY_PREFIX",
+            "KEYBOARD",
+            "DEBUG",
+            "PASSENGER_COUNT",
+            "TOKENIZER_MODEL",
+            "PWD",
+            "MONKEY",
+            "TOKEN_TTL",
+            "PASSWORD_FILE",
+            "JWT_PUBLIC_KEY",
+            "SECRET_HEADER",
         ] {
             assert!(!looks_secret(no), "{no}");
         }

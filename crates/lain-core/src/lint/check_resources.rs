@@ -57,11 +57,7 @@ fn check_proc(section: &str, base: &str, entry: &Value, sink: &mut Sink) {
                     Severity::Error,
                     "limits-below-requests",
                     walk::join(&walk::join(&res_path, "limits"), kind),
-                    format!(
-                        "{kind} limits ({}) are below requests ({}); Kubernetes rejects the pod",
-                        show(lim),
-                        show(req)
-                    ),
+                    format!("{kind} limits ({}) are below requests ({}); Kubernetes rejects the pod", show(lim), show(req)),
                     format!("raise limits.{kind} to at least {} or lower requests.{kind}", show(req)),
                 );
             } else if section == "cronjobs" && lim > req {
@@ -109,10 +105,7 @@ fn memory_ok(path: &str, v: &Value, q: &Quantity, sink: &mut Sink) -> bool {
             Severity::Error,
             "memory-millibytes",
             path,
-            format!(
-                "`{written}` means {} bytes (`m` is milli, not mega): the container cannot even start",
-                trim_float(q.value)
-            ),
+            format!("`{written}` means {} bytes (`m` is milli, not mega): the container cannot even start", trim_float(q.value)),
             format!("write `{number}Mi` (mebibytes)"),
         );
         return false;

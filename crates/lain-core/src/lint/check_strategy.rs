@@ -41,7 +41,13 @@ pub(crate) fn run(values: &Value, sink: &mut Sink) {
     for (group, ann) in groups {
         let base = walk::join("canaryGroups", group);
         let Some(ann) = ann.as_object() else {
-            sink.push(Error, "canary-group-shape", base, "a canary group is a map of ingress-nginx annotations", "write e.g. `small: {nginx.ingress.kubernetes.io/canary-weight: \"10\"}`");
+            sink.push(
+                Error,
+                "canary-group-shape",
+                base,
+                "a canary group is a map of ingress-nginx annotations",
+                "write e.g. `small: {nginx.ingress.kubernetes.io/canary-weight: \"10\"}`",
+            );
             continue;
         };
         let short = |k: &str| k.strip_prefix(NGINX).map(str::to_string);

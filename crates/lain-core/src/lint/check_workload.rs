@@ -72,9 +72,7 @@ fn resolve(v: Option<&Value>, replicas: i64, default_pct: i64, round_up: bool) -
     };
     match v {
         None | Some(Value::Null) => pct(default_pct),
-        Some(Value::String(s)) if s.trim().ends_with('%') => {
-            s.trim().trim_end_matches('%').trim().parse().map(pct).unwrap_or(pct(default_pct))
-        }
+        Some(Value::String(s)) if s.trim().ends_with('%') => s.trim().trim_end_matches('%').trim().parse().map(pct).unwrap_or(pct(default_pct)),
         other => walk::int(other).unwrap_or(pct(default_pct)),
     }
 }
@@ -86,10 +84,7 @@ fn rollout(base: &str, entry: &Value, sink: &mut Sink) {
     let min_replicas = hpa.and_then(|h| walk::int(h.get("minReplicas"))).unwrap_or(replicas);
     let max_replicas = hpa.and_then(|h| walk::int(h.get("maxReplicas"))).unwrap_or(replicas).max(replicas);
     let strategy = entry.get("strategy").filter(|v| v.is_object());
-    let kind = strategy
-        .and_then(|s| s.get("type"))
-        .and_then(Value::as_str)
-        .unwrap_or("RollingUpdate");
+    let kind = strategy.and_then(|s| s.get("type")).and_then(Value::as_str).unwrap_or("RollingUpdate");
     let ru = strategy.and_then(|s| s.get("rollingUpdate")).filter(|v| v.is_object());
     let spath = walk::join(base, "strategy");
 

@@ -34,11 +34,8 @@ impl Schedule {
                 let bit = |set: &u64, i: u32| i < 64 && set & (1 << i) != 0;
                 let dom_star = *days_of_month == bits(1, 31, 1);
                 let dow_star = *days_of_week == bits(0, 6, 1);
-                let day = if dom_star || dow_star {
-                    bit(days_of_month, dom) && bit(days_of_week, dow)
-                } else {
-                    bit(days_of_month, dom) || bit(days_of_week, dow)
-                };
+                let day =
+                    if dom_star || dow_star { bit(days_of_month, dom) && bit(days_of_week, dow) } else { bit(days_of_month, dom) || bit(days_of_week, dow) };
                 bit(minutes, minute) && bit(hours, hour) && bit(months, month) && day
             }
         }
@@ -53,9 +50,7 @@ pub enum CronError {
     Field { field: &'static str, text: String, reason: String },
     #[error("unknown descriptor `{0}` (known: @yearly @annually @monthly @weekly @daily @midnight @hourly @every)")]
     Descriptor(String),
-    #[error(
-        "time zones are not part of the schedule in Kubernetes (`{0}`); set `timeZone:` on the cronjob instead"
-    )]
+    #[error("time zones are not part of the schedule in Kubernetes (`{0}`); set `timeZone:` on the cronjob instead")]
     TimeZone(String),
 }
 
@@ -104,24 +99,12 @@ pub fn parse(schedule: &str) -> Result<Schedule, CronError> {
     for (i, (part, spec)) in parts.iter().zip(FIELDS.iter()).enumerate() {
         sets[i] = field(part, spec)?;
     }
-    Ok(Schedule::Fields {
-        minutes: sets[0],
-        hours: sets[1],
-        days_of_month: sets[2],
-        months: sets[3],
-        days_of_week: sets[4],
-    })
+    Ok(Schedule::Fields { minutes: sets[0], hours: sets[1], days_of_month: sets[2], months: sets[3], days_of_week: sets[4] })
 }
 
 fn descriptor(d: &str) -> Result<Schedule, CronError> {
     let all = |spec: &FieldSpec| bits(spec.min, spec.max, 1);
-    let fields = |m: u64, h: u64, dom: u64, mon: u64, dow: u64| Schedule::Fields {
-        minutes: m,
-        hours: h,
-        days_of_month: dom,
-        months: mon,
-        days_of_week: dow,
-    };
+    let fields = |m: u64, h: u64, dom: u64, mon: u64, dow: u64| Schedule::Fields { minutes: m, hours: h, days_of_month: dom, months: mon, days_of_week: dow };
     let (dom_all, mon_all, dow_all) = (all(&FIELDS[2]), all(&FIELDS[3]), all(&FIELDS[4]));
     Ok(match d.trim() {
         "yearly" | "annually" => fields(1, 1, 1 << 1, 1 << 1, dow_all),
@@ -179,9 +162,7 @@ fn field(text: &str, spec: &FieldSpec) -> Result<u64, CronError> {
         }
         let (range, step) = match item.split_once('/') {
             Some((r, s)) => {
-                let step: u32 = s
-                    .parse()
-                    .map_err(|_| fail(format!("has a step `{s}` that is not a number")))?;
+                let step: u32 = s.parse().map_err(|_| fail(format!("has a step `{s}` that is not a number")))?;
                 if step == 0 {
                     return Err(fail("has a step of 0".to_string()));
                 }
@@ -233,9 +214,7 @@ mod tests {
 
     fn fields(s: &str) -> [u64; 5] {
         match parse(s).unwrap() {
-            Schedule::Fields { minutes, hours, days_of_month, months, days_of_week } => {
-                [minutes, hours, days_of_month, months, days_of_week]
-            }
+            Schedule::Fields { minutes, hours, days_of_month, months, days_of_week } => [minutes, hours, days_of_month, months, days_of_week],
             Schedule::Every(_) => panic!("not fields"),
         }
     }

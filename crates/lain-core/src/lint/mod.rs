@@ -25,9 +25,8 @@ use std::fmt;
 
 pub use locate::{Segment, locate_in, segments};
 pub use prometheus::{
-    CHANGE_THRESHOLD, CPU_LIMIT_FACTOR, DEFAULT_PQL_TEMPLATE, DEFAULT_RANGE, MEMORY_LIMIT_FACTOR,
-    Resource, ResourceField, Suggestion, Usage, query_usage, render_query, resource_suggestions,
-    suggest, suggestion_procs,
+    CHANGE_THRESHOLD, CPU_LIMIT_FACTOR, DEFAULT_PQL_TEMPLATE, DEFAULT_RANGE, MEMORY_LIMIT_FACTOR, Resource, ResourceField, Suggestion, Usage, query_usage,
+    render_query, resource_suggestions, suggest, suggestion_procs,
 };
 
 /// How bad a finding is. `lain deploy` refuses to go on with an [`Severity::Error`] (unless
@@ -109,24 +108,10 @@ pub(crate) struct Sink<'c, 'a> {
 }
 
 impl Sink<'_, '_> {
-    pub(crate) fn push(
-        &mut self,
-        severity: Severity,
-        check: &'static str,
-        path: impl Into<String>,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) {
+    pub(crate) fn push(&mut self, severity: Severity, check: &'static str, path: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) {
         let path = path.into();
         let location = self.ctx.location(&path);
-        self.findings.push(Finding {
-            severity,
-            check,
-            path,
-            location,
-            message: message.into(),
-            fix: fix.into(),
-        });
+        self.findings.push(Finding { severity, check, path, location, message: message.into(), fix: fix.into() });
     }
 
     pub(crate) fn ctx(&self) -> &LintContext<'_> {
@@ -155,9 +140,7 @@ pub fn has_errors(findings: &[Finding]) -> bool {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LintError {
-    #[error(
-        "Prometheus at {url} is unreachable ({reason}); resource suggestions skipped, static checks still ran"
-    )]
+    #[error("Prometheus at {url} is unreachable ({reason}); resource suggestions skipped, static checks still ran")]
     PrometheusUnreachable { url: String, reason: String },
     #[error("Prometheus at {url} rejected the query `{query}`: {reason}")]
     PrometheusQuery { url: String, query: String, reason: String },
@@ -165,9 +148,7 @@ pub enum LintError {
         "Prometheus at {url} has no container metrics for {release} in namespace {namespace} over the last {range}; resource suggestions skipped (is the app deployed, and does the cluster's pql_template match its labels?)"
     )]
     PrometheusNoData { url: String, release: String, namespace: String, range: String },
-    #[error(
-        "invalid prometheus_query_range `{0}`: write a Prometheus duration such as 7d, 36h or 2w"
-    )]
+    #[error("invalid prometheus_query_range `{0}`: write a Prometheus duration such as 7d, 36h or 2w")]
     InvalidRange(String),
     #[error("invalid pql_template: {0}; fix the cluster configuration's `pql_template`")]
     InvalidTemplate(String),

@@ -157,19 +157,13 @@ fn valid_range(r: &str) -> bool {
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', '\\', c] } else { vec![c] })
-        .collect()
+    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', '\\', c] } else { vec![c] }).collect()
 }
 
 /// The label selector for a proc's pods. `RELEASE-PROC-.*` also matches the pods of a longer
 /// sibling proc (`web` vs `web-dev`), so those are excluded explicitly.
 fn selector(namespace: &str, release: &str, proc_name: &str, all_procs: &[(&'static str, String)]) -> String {
-    let mut s = format!(
-        r#"{{namespace="{namespace}", pod=~"{}-{}-.*""#,
-        regex_escape(release),
-        regex_escape(proc_name)
-    );
+    let mut s = format!(r#"{{namespace="{namespace}", pod=~"{}-{}-.*""#, regex_escape(release), regex_escape(proc_name));
     for (_, other) in all_procs {
         if other.len() > proc_name.len() && other.starts_with(&format!("{proc_name}-")) {
             s.push_str(&format!(r#", pod!~"{}-{}-.*""#, regex_escape(release), regex_escape(other)));
@@ -217,14 +211,10 @@ pub fn render_query(
 /// One instant query; `Ok(None)` when the result is empty or not a number.
 async fn instant(client: &reqwest::Client, url: &str, query: &str) -> Result<Option<f64>, LintError> {
     let endpoint = format!("{}/api/v1/query", url.trim_end_matches('/'));
-    let mut endpoint = reqwest::Url::parse(&endpoint).map_err(|e| LintError::PrometheusUnreachable {
-        url: url.to_string(),
-        reason: format!("not a URL: {e}"),
-    })?;
+    let mut endpoint =
+        reqwest::Url::parse(&endpoint).map_err(|e| LintError::PrometheusUnreachable { url: url.to_string(), reason: format!("not a URL: {e}") })?;
     endpoint.query_pairs_mut().append_pair("query", query);
-    let resp = client.get(endpoint).send().await.map_err(|e| {
-        LintError::PrometheusUnreachable { url: url.to_string(), reason: crate::http::describe(&e) }
-    })?;
+    let resp = client.get(endpoint).send().await.map_err(|e| LintError::PrometheusUnreachable { url: url.to_string(), reason: crate::http::describe(&e) })?;
     let status = resp.status();
     let body: Value = match resp.json().await {
         Ok(b) => b,
@@ -262,18 +252,14 @@ pub async fn query_usage(
     let template = pql_template.unwrap_or(DEFAULT_PQL_TEMPLATE);
     let release = values.get("releaseName").and_then(Value::as_str).unwrap_or(appname);
     let procs = suggestion_procs(values);
-    let client = crate::http::client(QUERY_TIMEOUT).map_err(|e| LintError::PrometheusUnreachable {
-        url: prom_url.to_string(),
-        reason: e.to_string(),
-    })?;
+    let client = crate::http::client(QUERY_TIMEOUT).map_err(|e| LintError::PrometheusUnreachable { url: prom_url.to_string(), reason: e.to_string() })?;
     let mut queries = Vec::new();
     for (_, p) in &procs {
         for r in [Resource::Memory, Resource::Cpu] {
             queries.push(render_query(template, r, appname, release, namespace, p, range, &procs)?);
         }
     }
-    let results =
-        futures::future::join_all(queries.iter().map(|q| instant(&client, prom_url, q))).await;
+    let results = futures::future::join_all(queries.iter().map(|q| instant(&client, prom_url, q))).await;
     let mut out = Vec::new();
     let mut it = results.into_iter();
     for (section, p) in procs {
@@ -305,10 +291,7 @@ pub fn suggest(usage: &[Usage], values: &Value, range: &str) -> Vec<Suggestion> 
                 (req, round(req * factor))
             };
             for (field, value) in [(ResourceField::Requests, requests), (ResourceField::Limits, limits)] {
-                let written = entry
-                    .and_then(|e| e.get("resources"))
-                    .and_then(|r| r.get(field_name(field)))
-                    .and_then(|r| r.get(resource_name(resource)));
+                let written = entry.and_then(|e| e.get("resources")).and_then(|r| r.get(field_name(field))).and_then(|r| r.get(resource_name(resource)));
                 let current = written.and_then(|w| quantity::from_value(w).ok()).map(|q| q.value);
                 let worth = match current {
                     Some(c) if c > 0.0 => {
@@ -387,10 +370,7 @@ mod tests {
             q,
             r#"max(quantile_over_time(0.95, rate(container_cpu_usage_seconds_total{namespace="default", pod=~"dummy-web-dev-.*", container!="", container!="POD"}[5m])[3d:1m]))"#
         );
-        assert!(matches!(
-            render_query("{% if %}", Resource::Cpu, "a", "a", "n", "p", "7d", &procs),
-            Err(LintError::InvalidTemplate(_))
-        ));
+        assert!(matches!(render_query("{% if %}", Resource::Cpu, "a", "a", "n", "p", "7d", &procs), Err(LintError::InvalidTemplate(_))));
     }
 
     #[test]

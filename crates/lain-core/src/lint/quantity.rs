@@ -46,11 +46,7 @@ pub fn parse(s: &str) -> Result<Quantity, QuantityError> {
     let err = || QuantityError(s.to_string());
     let t = s.trim();
     // Split the number from the suffix: the number is sign, digits and at most one dot.
-    let num_end = t
-        .char_indices()
-        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '+' || c == '-'))))
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
+    let num_end = t.char_indices().find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '+' || c == '-')))).map(|(i, _)| i).unwrap_or(t.len());
     let (num, suffix) = t.split_at(num_end);
     if !num.chars().any(|c| c.is_ascii_digit()) || num.matches('.').count() > 1 {
         return Err(err());

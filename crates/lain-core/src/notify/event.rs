@@ -61,20 +61,8 @@ impl SecretChange {
         let after: BTreeMap<String, V> = after.into_iter().map(|(k, v)| (k.as_ref().to_string(), v)).collect();
         let added = after.keys().filter(|k| !before.contains_key(*k)).cloned().collect();
         let removed = before.keys().filter(|k| !after.contains_key(*k)).cloned().collect();
-        let changed = after
-            .iter()
-            .filter(|(k, v)| before.get(*k).is_some_and(|old| old != *v))
-            .map(|(k, _)| k.clone())
-            .collect();
-        SecretChange {
-            who: who.to_string(),
-            cluster: cluster.to_string(),
-            app: app.to_string(),
-            secret: secret.to_string(),
-            added,
-            changed,
-            removed,
-        }
+        let changed = after.iter().filter(|(k, v)| before.get(*k).is_some_and(|old| old != *v)).map(|(k, _)| k.clone()).collect();
+        SecretChange { who: who.to_string(), cluster: cluster.to_string(), app: app.to_string(), secret: secret.to_string(), added, changed, removed }
     }
 
     /// Nothing changed: no notification is worth sending.

@@ -10,10 +10,7 @@ use crate::process::Cmd;
 /// The commit hash inside a lain image tag, if the tag has lain's shape.
 pub fn commit_of_tag(tag: &str) -> Option<&str> {
     let (ts, hash) = tag.split_once('-')?;
-    let ok = !ts.is_empty()
-        && ts.chars().all(|c| c.is_ascii_digit())
-        && (7..=64).contains(&hash.len())
-        && hash.chars().all(|c| c.is_ascii_hexdigit());
+    let ok = !ts.is_empty() && ts.chars().all(|c| c.is_ascii_digit()) && (7..=64).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit());
     ok.then_some(hash)
 }
 
@@ -53,10 +50,7 @@ mod tests {
 
     #[test]
     fn tags() {
-        assert_eq!(
-            commit_of_tag("1634199833-f02f668bbfb0a630e3d06dcd843a534c29015ca4"),
-            Some("f02f668bbfb0a630e3d06dcd843a534c29015ca4")
-        );
+        assert_eq!(commit_of_tag("1634199833-f02f668bbfb0a630e3d06dcd843a534c29015ca4"), Some("f02f668bbfb0a630e3d06dcd843a534c29015ca4"));
         assert_eq!(commit_of_tag("latest"), None);
         assert_eq!(commit_of_tag("v1.2-abc"), None);
         assert_eq!(commit_of_tag("123-xyz1234"), None);

@@ -80,11 +80,8 @@ pub enum NotifyError {
 
 impl Webhook {
     pub fn new(url: &str, kind: Option<WebhookKind>, clusters: Option<Vec<String>>) -> Result<Webhook, NotifyError> {
-        let bad = |problem: String| NotifyError::Config {
-            key: "webhook.url".into(),
-            problem,
-            fix: "write the full https:// URL the chat tool gave you".into(),
-        };
+        let bad =
+            |problem: String| NotifyError::Config { key: "webhook.url".into(), problem, fix: "write the full https:// URL the chat tool gave you".into() };
         let parsed = reqwest::Url::parse(url.trim()).map_err(|e| bad(format!("not a URL ({e})")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(bad("not an http(s) URL".into()));

@@ -20,19 +20,13 @@ pub async fn run(opts: AssignMrOptions<'_>) -> Result<AssignOutcome, GitlabError
     let outcome = gitlab.assign_mr(opts.project, opts.mr_iid, opts.seed).await?;
     let mr = format!("{}!{}", opts.project, opts.mr_iid);
     match &outcome {
-        AssignOutcome::AlreadyAssigned { assignees, reviewers } => output::info(&format!(
-            "{mr} already has assignees [{}] and reviewers [{}]; left as is",
-            assignees.join(", "),
-            reviewers.join(", ")
-        )),
-        AssignOutcome::Assigned { assignee, reviewer } if assignee == reviewer => output::success(&format!(
-            "{mr}: only one active contributor found; @{} is assignee and reviewer",
-            assignee.username
-        )),
-        AssignOutcome::Assigned { assignee, reviewer } => output::success(&format!(
-            "{mr}: assignee @{}, reviewer @{}",
-            assignee.username, reviewer.username
-        )),
+        AssignOutcome::AlreadyAssigned { assignees, reviewers } => {
+            output::info(&format!("{mr} already has assignees [{}] and reviewers [{}]; left as is", assignees.join(", "), reviewers.join(", ")))
+        }
+        AssignOutcome::Assigned { assignee, reviewer } if assignee == reviewer => {
+            output::success(&format!("{mr}: only one active contributor found; @{} is assignee and reviewer", assignee.username))
+        }
+        AssignOutcome::Assigned { assignee, reviewer } => output::success(&format!("{mr}: assignee @{}, reviewer @{}", assignee.username, reviewer.username)),
     }
     Ok(outcome)
 }

@@ -226,7 +226,15 @@ fn main_tag(ctx: &Ctx, t: &Target) -> Option<String> {
 }
 
 fn outcome(ctx: &Ctx, t: &Target, action: StrategyAction, main_tag: Option<String>, green_tag: Option<String>) -> StrategyOutcome {
-    StrategyOutcome { action, release: t.release.clone(), other_release: green_release(&t.release), main_tag, other_tag: green_tag, cluster: t.cluster.clone(), user: ctx.env.user.clone() }
+    StrategyOutcome {
+        action,
+        release: t.release.clone(),
+        other_release: green_release(&t.release),
+        main_tag,
+        other_tag: green_tag,
+        cluster: t.cluster.clone(),
+        user: ctx.env.user.clone(),
+    }
 }
 
 /// `lain deploy --blue-green`.
@@ -334,7 +342,12 @@ fn show_selector(s: &Service) -> String {
 }
 
 fn require(st: Option<BlueGreenState>, t: &Target, what: &str) -> Result<BlueGreenState, LainError> {
-    st.ok_or_else(|| LainError::bad_input(format!("no blue/green deploy of {} is in flight on cluster {}: nothing to {what}\n    fix: `lain deploy --blue-green` starts one", t.release, t.cluster)))
+    st.ok_or_else(|| {
+        LainError::bad_input(format!(
+            "no blue/green deploy of {} is in flight on cluster {}: nothing to {what}\n    fix: `lain deploy --blue-green` starts one",
+            t.release, t.cluster
+        ))
+    })
 }
 
 /// `lain rollback --blue-green`: the Services select blue again (one patch each). Refused when
@@ -359,7 +372,10 @@ pub fn rollback(ctx: &Ctx) -> Result<StrategyOutcome, LainError> {
         }
         for s in kube.services(&main_services_selector(&t.release)).await? {
             let Some(ss) = service_state(&s) else { continue };
-            let hash = ss.blue_hash.clone().ok_or_else(|| LainError::bad_input(format!("service {} has no {ANN_BLUE_HASH} annotation: cannot tell blue's pods", ss.name)))?;
+            let hash = ss
+                .blue_hash
+                .clone()
+                .ok_or_else(|| LainError::bad_input(format!("service {} has no {ANN_BLUE_HASH} annotation: cannot tell blue's pods", ss.name)))?;
             let blue_ready = kube
                 .pods(&format!("{INSTANCE_LABEL}={},{PROC_LABEL}={},{POD_TEMPLATE_HASH}={hash}", t.release, ss.proc_))
                 .await?
@@ -368,7 +384,10 @@ pub fn rollback(ctx: &Ctx) -> Result<StrategyOutcome, LainError> {
                 .count();
             if blue_ready == 0 {
                 return Err(LainError::RolloutFailed {
-                    message: format!("blue has no Ready pod for service {} ({POD_TEMPLATE_HASH}={hash}): switching would drop all traffic; traffic stays on green", ss.name),
+                    message: format!(
+                        "blue has no Ready pod for service {} ({POD_TEMPLATE_HASH}={hash}): switching would drop all traffic; traffic stays on green",
+                        ss.name
+                    ),
                 });
             }
             let patch = json!({
@@ -376,7 +395,12 @@ pub fn rollback(ctx: &Ctx) -> Result<StrategyOutcome, LainError> {
                 "spec": {"selector": {COLOR_LABEL: null, POD_TEMPLATE_HASH: hash}},
             });
             let s2 = kube.merge_patch_service(&ss.name, patch, s.metadata.resource_version.as_deref()).await?;
-            output::info(&format!("service {}: selector {} ({blue_ready} Ready blue pod{})", ss.name, show_selector(&s2), if blue_ready == 1 { "" } else { "s" }));
+            output::info(&format!(
+                "service {}: selector {} ({blue_ready} Ready blue pod{})",
+                ss.name,
+                show_selector(&s2),
+                if blue_ready == 1 { "" } else { "s" }
+            ));
         }
         output::success(&format!(
             "traffic back on blue ({}); green ({}) still runs for inspection: `lain blue-green finish` removes it",
@@ -431,7 +455,10 @@ pub fn finish(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<StrategyO
     }
     let st = require(st, &t, "finish")?;
     if st.live == Color::Green && !st.services.is_empty() {
-        let tag = st.green_tag.clone().ok_or_else(|| LainError::bad_input(format!("the Services have no {ANN_GREEN_TAG} annotation: cannot tell green's version")))?;
+        let tag = st
+            .green_tag
+            .clone()
+            .ok_or_else(|| LainError::bad_input(format!("the Services have no {ANN_GREEN_TAG} annotation: cannot tell green's version")))?;
         block_on(async {
             let kube = t.connect(ctx).await?;
             for s in kube.services(&main_services_selector(&t.release)).await? {
@@ -473,13 +500,20 @@ pub fn finish(ctx: &Ctx, sets: &[String], timeout: Duration) -> Result<StrategyO
                 break;
             }
             if start.elapsed() > timeout {
-                return Err(LainError::TimedOut { message: format!("{left} green pod(s) still there after {}s; the Services stay pinned to blue", timeout.as_secs()) });
+                return Err(LainError::TimedOut {
+                    message: format!("{left} green pod(s) still there after {}s; the Services stay pinned to blue", timeout.as_secs()),
+                });
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         release_services(&kube, &t, POD_TEMPLATE_HASH).await
     })??;
     let tag = main_tag(ctx, &t);
-    output::success(&format!("blue/green finished: green ({}) removed; {} stays on {}", st.green_tag.as_deref().unwrap_or("?"), t.release, tag.as_deref().unwrap_or("?")));
+    output::success(&format!(
+        "blue/green finished: green ({}) removed; {} stays on {}",
+        st.green_tag.as_deref().unwrap_or("?"),
+        t.release,
+        tag.as_deref().unwrap_or("?")
+    ));
     Ok(outcome(ctx, &t, StrategyAction::BlueGreenFinished { promoted: false }, tag, st.green_tag.clone()))
 }

@@ -23,9 +23,16 @@ pub struct BuildOptions {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BuildOutcome {
-    Built { image: String, tag: ImageTag, pushed: Vec<String> },
+    Built {
+        image: String,
+        tag: ImageTag,
+        pushed: Vec<String>,
+    },
     /// `skip_existing` and the registry already has the tag: nothing was run.
-    AlreadyInRegistry { image: String, tag: ImageTag },
+    AlreadyInRegistry {
+        image: String,
+        tag: ImageTag,
+    },
 }
 
 impl BuildOutcome {
@@ -74,11 +81,7 @@ pub async fn run(ctx: &ImageContext, opts: &BuildOptions) -> Result<BuildOutcome
         output::info(&format!("{image} is already in the registry, skipping the build"));
         return Ok(BuildOutcome::AlreadyInRegistry { image, tag });
     }
-    let text = dockerfile::render(
-        &spec,
-        Stage::Build,
-        &RenderInput { registry: &ctx.registry, appname: &ctx.appname, cluster: &ctx.cluster, meta: &tag.tag },
-    )?;
+    let text = dockerfile::render(&spec, Stage::Build, &RenderInput { registry: &ctx.registry, appname: &ctx.appname, cluster: &ctx.cluster, meta: &tag.tag })?;
     debug_assert!(text.starts_with(DOCKERFILE_HEADER));
     let docker = ctx.docker();
     docker.check_engine()?;

@@ -51,13 +51,7 @@ pub struct CanaryState {
 impl CanaryState {
     /// One line for `lain status`: `canary dummy-canary: 1700-abc, group small (deployed)`.
     pub fn describe(&self) -> String {
-        format!(
-            "canary {}: {}, group {} ({})",
-            self.release,
-            self.tag.as_deref().unwrap_or("?"),
-            self.group.as_deref().unwrap_or("?"),
-            self.status
-        )
+        format!("canary {}: {}, group {} ({})", self.release, self.tag.as_deref().unwrap_or("?"), self.group.as_deref().unwrap_or("?"), self.status)
     }
 }
 
@@ -184,17 +178,16 @@ pub fn deploy(ctx: &Ctx, opts: &CanaryOptions) -> Result<StrategyOutcome, LainEr
         if !opts.no_wait {
             let g = green(&kube, &canary, Some(&plan.tag), opts.timeout, None).await.map_err(|e| with_hint(e, &canary))?;
             if has_tests(&app) {
-                run_helm(helm.test(&canary, &t.namespace, opts.timeout))
-                    .await
-                    .map_err(|e| LainError::RolloutFailed { message: format!("helm test of the canary failed (values.tests):\n{e}\n    the canary is still deployed: `lain deploy --canary --abort` removes it") })?;
+                run_helm(helm.test(&canary, &t.namespace, opts.timeout)).await.map_err(|e| LainError::RolloutFailed {
+                    message: format!(
+                        "helm test of the canary failed (values.tests):\n{e}\n    the canary is still deployed: `lain deploy --canary --abort` removes it"
+                    ),
+                })?;
             }
             output::success(&format!("canary {canary} is green: {} pod{} on {}", g.pods, if g.pods == 1 { "" } else { "s" }, plan.tag));
         }
         let ann = ingress_annotations(&kube, &canary).await.unwrap_or_default();
-        output::info(&format!(
-            "canary ingresses of {canary} (group {group}): {}",
-            if ann.is_empty() { "none found".to_string() } else { ann.join("; ") }
-        ));
+        output::info(&format!("canary ingresses of {canary} (group {group}): {}", if ann.is_empty() { "none found".to_string() } else { ann.join("; ") }));
         output::info(&format!(
             "{} stays on {}. Next: `lain set-canary-group GROUP` ({}), `lain deploy --canary --final` to promote, `lain deploy --canary --abort` to remove",
             t.release,
@@ -208,9 +201,13 @@ pub fn deploy(ctx: &Ctx, opts: &CanaryOptions) -> Result<StrategyOutcome, LainEr
 fn with_hint(e: LainError, canary: &str) -> LainError {
     match e {
         LainError::RolloutFailed { message } => LainError::RolloutFailed {
-            message: format!("{message}\n    the main release is untouched; the failed canary still takes its group's traffic: `lain deploy --canary --abort` removes it"),
+            message: format!(
+                "{message}\n    the main release is untouched; the failed canary still takes its group's traffic: `lain deploy --canary --abort` removes it"
+            ),
         },
-        LainError::TimedOut { message } => LainError::TimedOut { message: format!("{message}\n    `lain deploy --canary --abort` removes the canary {canary}") },
+        LainError::TimedOut { message } => {
+            LainError::TimedOut { message: format!("{message}\n    `lain deploy --canary --abort` removes the canary {canary}") }
+        }
         other => other,
     }
 }
@@ -225,7 +222,13 @@ async fn ingress_annotations(kube: &crate::kube::Kube, release: &str) -> Result<
                 .metadata
                 .annotations
                 .as_ref()
-                .map(|a| a.iter().filter(|(k, _)| k.starts_with(CANARY_ANNOTATION)).map(|(k, v)| format!("{}={v}", k.trim_start_matches("nginx.ingress.kubernetes.io/"))).collect::<Vec<_>>().join(", "))
+                .map(|a| {
+                    a.iter()
+                        .filter(|(k, _)| k.starts_with(CANARY_ANNOTATION))
+                        .map(|(k, v)| format!("{}={v}", k.trim_start_matches("nginx.ingress.kubernetes.io/")))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
                 .unwrap_or_default();
             format!("{}: {ann}", i.metadata.name.as_deref().unwrap_or("?"))
         })
@@ -234,7 +237,12 @@ async fn ingress_annotations(kube: &crate::kube::Kube, release: &str) -> Result<
 
 fn require(ctx: &Ctx, t: &Target, what: &str) -> Result<CanaryState, LainError> {
     state_of(&ctx.helm(), &t.release, &t.namespace)?.ok_or_else(|| {
-        LainError::bad_input(format!("{} has no canary on cluster {} (no release {}), so there is nothing to {what}\n    fix: `lain deploy --canary` first", t.release, t.cluster, canary_release(&t.release)))
+        LainError::bad_input(format!(
+            "{} has no canary on cluster {} (no release {}), so there is nothing to {what}\n    fix: `lain deploy --canary` first",
+            t.release,
+            t.cluster,
+            canary_release(&t.release)
+        ))
     })
 }
 
@@ -273,7 +281,13 @@ pub fn abort(ctx: &Ctx) -> Result<StrategyOutcome, LainError> {
     let helm = ctx.helm();
     let main_tag = helm.get_values(&t.release, &t.namespace, None).ok().and_then(|v| v.get("imageTag").and_then(J::as_str).map(str::to_string));
     block_on(run_helm(helm.uninstall(&s.release, &t.namespace)))??;
-    output::success(&format!("canary {} ({}) removed; all traffic on {} ({})", s.release, s.tag.as_deref().unwrap_or("?"), t.release, main_tag.as_deref().unwrap_or("?")));
+    output::success(&format!(
+        "canary {} ({}) removed; all traffic on {} ({})",
+        s.release,
+        s.tag.as_deref().unwrap_or("?"),
+        t.release,
+        main_tag.as_deref().unwrap_or("?")
+    ));
     Ok(outcome(ctx, &t, StrategyAction::CanaryAborted, main_tag, s.tag))
 }
 

@@ -77,13 +77,7 @@ pub fn run(ctx: &Ctx, opts: &CreateJobOptions) -> Result<Created, LainError> {
             output::info(&format!("its logs: `lain logs {}` (or kubectl logs -f job/{name})", opts.cronjob));
             return Ok(Created { job: name, exit_code: None });
         }
-        let container = job
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-            .and_then(|s| s.containers.first())
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
+        let container = job.spec.as_ref().and_then(|s| s.template.spec.as_ref()).and_then(|s| s.containers.first()).map(|c| c.name.clone()).unwrap_or_default();
         let selector = format!("job-name={name}");
         let code = follow(&kube, &selector, &container, opts.timeout).await?;
         Ok(Created { job: name, exit_code: Some(code) })

@@ -204,7 +204,14 @@ pub async fn server_now(kube: &Kube) -> Timestamp {
 
 /// Creates or replaces the release's deletion CronJob (server-side apply, so a second deploy
 /// with another `--delete-after` moves the date). Returns it with the server's time of asking.
-pub async fn schedule_deletion(kube: &Kube, release: &str, after: Duration, image: &str, service_account: Option<&str>, user: &str) -> Result<(Expiry, Timestamp), KubeError> {
+pub async fn schedule_deletion(
+    kube: &Kube,
+    release: &str,
+    after: Duration,
+    image: &str,
+    service_account: Option<&str>,
+    user: &str,
+) -> Result<(Expiry, Timestamp), KubeError> {
     let now = server_now(kube).await;
     let at = due(now, after);
     let cj = cronjob(release, &kube.namespace, at, image, service_account, user);

@@ -107,7 +107,9 @@ pub fn plan(ctx: &Ctx, opts: &DeployOptions) -> Result<DeployPlan, LainError> {
             let old_tag = match history.as_ref().and_then(|h| h.last()) {
                 // Informational (for the webhook): a release whose values cannot be read still
                 // deploys.
-                Some(_) => helm.get_values(&target.release, &target.namespace, None).ok().and_then(|v| v.get("imageTag").and_then(J::as_str).map(str::to_string)),
+                Some(_) => {
+                    helm.get_values(&target.release, &target.namespace, None).ok().and_then(|v| v.get("imageTag").and_then(J::as_str).map(str::to_string))
+                }
                 None => None,
             };
             Ok((history, old_tag, t0.elapsed()))
@@ -131,8 +133,14 @@ pub async fn recover_pending(ctx: &Ctx, t: &Target, history: Option<&[Revision]>
     let good = history.and_then(|h| last_deployed(h, Some(last.revision)));
     if !ctx.globals.auto_pilot {
         let how = match good {
-            Some(g) => format!("`lain --auto-pilot deploy` rolls it back to revision {} and deploys, or by hand: helm rollback {} {} --namespace {}", g.revision, t.release, g.revision, t.namespace),
-            None => format!("`lain --auto-pilot deploy` uninstalls the unfinished install and installs again, or by hand: helm uninstall {} --namespace {}", t.release, t.namespace),
+            Some(g) => format!(
+                "`lain --auto-pilot deploy` rolls it back to revision {} and deploys, or by hand: helm rollback {} {} --namespace {}",
+                g.revision, t.release, g.revision, t.namespace
+            ),
+            None => format!(
+                "`lain --auto-pilot deploy` uninstalls the unfinished install and installs again, or by hand: helm uninstall {} --namespace {}",
+                t.release, t.namespace
+            ),
         };
         return Err(LainError::bad_input(format!(
             "release {} is stuck in {} (revision {}): a helm command was interrupted, and helm refuses to change the release until that is resolved\n    fix: {how}",
@@ -141,11 +149,17 @@ pub async fn recover_pending(ctx: &Ctx, t: &Target, history: Option<&[Revision]>
     }
     match good {
         Some(g) => {
-            output::warn(&format!("release {} is stuck in {} (revision {}); auto-pilot: rolling back to revision {} first", t.release, last.status, last.revision, g.revision));
+            output::warn(&format!(
+                "release {} is stuck in {} (revision {}); auto-pilot: rolling back to revision {} first",
+                t.release, last.status, last.revision, g.revision
+            ));
             run_helm(helm.rollback(&t.release, &t.namespace, g.revision, timeout)).await?;
         }
         None => {
-            output::warn(&format!("release {} is stuck in {} and was never deployed; auto-pilot: uninstalling the unfinished install first", t.release, last.status));
+            output::warn(&format!(
+                "release {} is stuck in {} and was never deployed; auto-pilot: uninstalling the unfinished install first",
+                t.release, last.status
+            ));
             run_helm(helm.uninstall(&t.release, &t.namespace)).await?;
         }
     }
@@ -155,12 +169,8 @@ pub async fn recover_pending(ctx: &Ctx, t: &Target, history: Option<&[Revision]>
 /// When helm fails on a hook Job, the Job's pod says why: name it, with its log.
 async fn explain_helm_failure(kube: &Kube, release: &str) -> String {
     let Ok(objects) = kube.release_objects(release).await else { return String::new() };
-    let problems: Vec<_> = objects
-        .pods
-        .iter()
-        .filter(|p| p.metadata.labels.as_ref().and_then(|l| l.get(KIND_LABEL)).is_some_and(|k| k == "job"))
-        .flat_map(pod_problems)
-        .collect();
+    let problems: Vec<_> =
+        objects.pods.iter().filter(|p| p.metadata.labels.as_ref().and_then(|l| l.get(KIND_LABEL)).is_some_and(|k| k == "job")).flat_map(pod_problems).collect();
     if problems.is_empty() { String::new() } else { describe(kube, &problems).await }
 }
 
@@ -207,7 +217,10 @@ pub fn execute(ctx: &Ctx, plan: &DeployPlan, opts: &DeployOptions, on_released: 
         }
         if run.interrupted {
             return Err(LainError::Interrupted {
-                message: format!("interrupted: helm finished, {} is at revision {}; the green light was not awaited (check with `lain wait`)", t.release, outcome.revision),
+                message: format!(
+                    "interrupted: helm finished, {} is at revision {}; the green light was not awaited (check with `lain wait`)",
+                    t.release, outcome.revision
+                ),
             });
         }
         let mut timings = Timings { helm: plan.helm_time + run.took, ..Default::default() };
@@ -252,7 +265,12 @@ async fn expiry(kube: &Kube, t: &Target, ctx: &Ctx, what: Option<DeleteAfter>) -
             let c = &t.app.cluster;
             let image = delete_after::image(c)?;
             let (e, now) = delete_after::schedule_deletion(kube, &t.release, d, image, c.lain_service_account.as_deref(), &ctx.env.user).await?;
-            output::info(&format!("{}\n  see it: kubectl get cronjob {} --namespace {}; keep the release: lain deploy --delete-after never", e.describe(now), e.cronjob, t.namespace));
+            output::info(&format!(
+                "{}\n  see it: kubectl get cronjob {} --namespace {}; keep the release: lain deploy --delete-after never",
+                e.describe(now),
+                e.cronjob,
+                t.namespace
+            ));
             Ok(true)
         }
         Some(DeleteAfter::Never) => {

@@ -41,12 +41,9 @@ pub fn run(ctx: &Ctx, opts: &ExecOptions) -> Result<i32, LainError> {
         let pods = kube.pods(&proc_selector(&t.release, &proc_)).await?;
         let alive = |p: &&k8s_openapi::api::core::v1::Pod| p.metadata.deletion_timestamp.is_none();
         let running = |p: &&k8s_openapi::api::core::v1::Pod| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
-        let pod = pods
-            .iter()
-            .filter(alive)
-            .find(|p| is_ready(p))
-            .or_else(|| pods.iter().filter(alive).find(running))
-            .ok_or_else(|| LainError::bad_input(format!("no running pod of {proc_} to exec into; see `lain status` (or `lain job` for a one-off container)")))?;
+        let pod = pods.iter().filter(alive).find(|p| is_ready(p)).or_else(|| pods.iter().filter(alive).find(running)).ok_or_else(|| {
+            LainError::bad_input(format!("no running pod of {proc_} to exec into; see `lain status` (or `lain job` for a one-off container)"))
+        })?;
         let name = pod.metadata.name.clone().unwrap_or_default();
         output::info(&format!("exec in pod {name}: {}", command.join(" ")));
         Ok(exec(&kube, &name, Some(&proc_), command, tty).await?)

@@ -122,18 +122,11 @@ pub async fn run(opts: &LintOptions<'_>) -> LintReport {
     let ctx = LintContext { cluster: opts.cluster, domain: opts.domain, locate: opts.locate };
     let mut report = LintReport { findings: lint::static_checks(opts.values, &ctx), ..Default::default() };
     let Some(prom) = &opts.prometheus else { return report };
-    let range = opts
-        .range
-        .or_else(|| opts.values.get("prometheus_query_range").and_then(Value::as_str))
-        .unwrap_or(lint::DEFAULT_RANGE);
+    let range = opts.range.or_else(|| opts.values.get("prometheus_query_range").and_then(Value::as_str)).unwrap_or(lint::DEFAULT_RANGE);
     match lint::query_usage(prom.url, prom.pql_template, Some(range), opts.appname, opts.namespace, opts.values).await {
         Err(e) => report.notes.push(e.to_string()),
         Ok(usage) => {
-            let unseen: Vec<&str> = usage
-                .iter()
-                .filter(|u| u.memory_p95.is_none() && u.cpu_p95.is_none())
-                .map(|u| u.proc.as_str())
-                .collect();
+            let unseen: Vec<&str> = usage.iter().filter(|u| u.memory_p95.is_none() && u.cpu_p95.is_none()).map(|u| u.proc.as_str()).collect();
             if !usage.is_empty() && unseen.len() == usage.len() {
                 let release = opts.values.get("releaseName").and_then(Value::as_str).unwrap_or(opts.appname);
                 report.notes.push(

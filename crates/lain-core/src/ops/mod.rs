@@ -52,8 +52,8 @@ use crate::error::LainError;
 pub fn image_context(ctx: &Ctx, app: &AppConfig) -> Result<ImageContext, LainError> {
     let c = &app.cluster;
     let mut ic = ImageContext::new(app.repo_dir.clone(), &app.appname, &c.registry, app.values(), &c.name);
-    ic.remote_docker = crate::image::resolve_remote_docker(ctx.globals.remote_docker, c.remote_docker.as_deref(), &c.name)
-        .map_err(|e| LainError::bad_input(e.to_string()))?;
+    ic.remote_docker =
+        crate::image::resolve_remote_docker(ctx.globals.remote_docker, c.remote_docker.as_deref(), &c.name).map_err(|e| LainError::bad_input(e.to_string()))?;
     ic.secrets_env = c.secrets_env.clone();
     ic.registry_type = c.registry_type.as_str().to_string();
     Ok(ic)

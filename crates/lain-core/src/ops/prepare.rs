@@ -24,11 +24,8 @@ impl Default for PrepareOptions {
 pub fn run(ctx: &ImageContext, opts: &PrepareOptions) -> Result<String, ImageError> {
     let spec = ctx.spec()?;
     let image = ctx.image_ref("prepare");
-    let text = dockerfile::render(
-        &spec,
-        Stage::Prepare,
-        &RenderInput { registry: &ctx.registry, appname: &ctx.appname, cluster: &ctx.cluster, meta: "prepare" },
-    )?;
+    let text =
+        dockerfile::render(&spec, Stage::Prepare, &RenderInput { registry: &ctx.registry, appname: &ctx.appname, cluster: &ctx.cluster, meta: "prepare" })?;
     let docker = ctx.docker();
     docker.check_engine()?;
     if opts.keep_dockerfile {

@@ -56,7 +56,8 @@ impl Target {
 
 /// "unknown proc": names the known ones, and the likely one when it is a typo.
 pub fn unknown_name(what: &str, name: &str, appname: &str, known: &[String]) -> LainError {
-    let close = known.iter().filter(|k| strsim::jaro_winkler(name, k) > 0.85).max_by(|a, b| strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b)));
+    let close =
+        known.iter().filter(|k| strsim::jaro_winkler(name, k) > 0.85).max_by(|a, b| strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b)));
     let hint = close.map(|c| format!(" (did you mean {c}?)")).unwrap_or_default();
     let list = if known.is_empty() { "none".to_string() } else { known.join(", ") };
     LainError::bad_input(format!("unknown {what} {name:?}{hint}; the {what}s of {appname} are: {list}"))

@@ -82,7 +82,13 @@ pub async fn restart(kube: &Kube, t: &Target, opts: &RestartOptions) -> Result<R
                 kube.delete_pod(&name).await?;
                 done.pods.push(name);
             }
-            output::info(&format!("deleted {} pod{} that {} not Ready: {}; waiting for the green light", broken.len(), if broken.len() == 1 { "" } else { "s" }, if broken.len() == 1 { "was" } else { "were" }, done.pods.join(", ")));
+            output::info(&format!(
+                "deleted {} pod{} that {} not Ready: {}; waiting for the green light",
+                broken.len(),
+                if broken.len() == 1 { "" } else { "s" },
+                if broken.len() == 1 { "was" } else { "were" },
+                done.pods.join(", ")
+            ));
             green(kube, &t.release, None, opts.timeout, None).await?;
         }
         let first = done.pods.len();
@@ -105,7 +111,11 @@ pub async fn restart(kube: &Kube, t: &Target, opts: &RestartOptions) -> Result<R
             green(kube, &t.release, None, opts.timeout, None).await?;
             output::success(&format!("restarted {n} pod{} of {}; it is green", if n == 1 { "" } else { "s" }, t.release));
         } else {
-            output::success(&format!("deleted {n} pod{} of {}; their controllers recreate them (`lain wait` to wait for them)", if n == 1 { "" } else { "s" }, t.release));
+            output::success(&format!(
+                "deleted {n} pod{} of {}; their controllers recreate them (`lain wait` to wait for them)",
+                if n == 1 { "" } else { "s" },
+                t.release
+            ));
         }
     }
     Ok(done)

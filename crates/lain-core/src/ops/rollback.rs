@@ -49,12 +49,12 @@ pub fn pick_target(history: &[Revision]) -> Result<&Revision, String> {
 pub fn run(ctx: &Ctx, opts: &RollbackOptions) -> Result<DeployOutcome, LainError> {
     let t = Target::load(ctx, &[])?;
     let helm = ctx.helm();
-    let history = t
-        .history(&helm)?
-        .ok_or_else(|| LainError::bad_input(format!("{} is not deployed on cluster {}: nothing to roll back", t.release, t.cluster)))?;
+    let history =
+        t.history(&helm)?.ok_or_else(|| LainError::bad_input(format!("{} is not deployed on cluster {}: nothing to roll back", t.release, t.cluster)))?;
     let to = pick_target(&history).map_err(LainError::bad_input)?.clone();
     let current = history.last().map(|r| r.revision).unwrap_or(0);
-    let tag_of = |rev: u32| -> Option<String> { helm.get_values(&t.release, &t.namespace, Some(rev)).ok()?.get("imageTag").and_then(J::as_str).map(str::to_string) };
+    let tag_of =
+        |rev: u32| -> Option<String> { helm.get_values(&t.release, &t.namespace, Some(rev)).ok()?.get("imageTag").and_then(J::as_str).map(str::to_string) };
     let old_tag = tag_of(current);
     let new_tag = tag_of(to.revision);
     block_on(async {

@@ -23,10 +23,8 @@ pub fn edit(ctx: &Ctx) -> Result<EnvChange, LainError> {
 pub fn add(ctx: &Ctx, files: &[PathBuf]) -> Result<EnvChange, LainError> {
     let mut set = SecretData::new();
     for f in files {
-        let name = f
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| LainError::bad_input(format!("{}: not a file name lain can use as a key", f.display())))?;
+        let name =
+            f.file_name().and_then(|n| n.to_str()).ok_or_else(|| LainError::bad_input(format!("{}: not a file name lain can use as a key", f.display())))?;
         let bytes = std::fs::read(f).map_err(|e| LainError::bad_input(format!("cannot read {}: {e}", f.display())))?;
         set.insert(name.to_string(), bytes);
     }

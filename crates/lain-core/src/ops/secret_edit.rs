@@ -165,7 +165,14 @@ pub fn edit(ctx: &Ctx, kind: SecretKind) -> Result<EnvChange, LainError> {
         let presented = secret_doc::render(&id, &start_data, &header(&t, kind, !state.exists()));
         let path = edit_file(&id.name)?;
         write_private(&path, &presented)?;
-        let keep = |why: &str| format!("{why}\n    your edit is kept in {} (readable by you only); apply it with `lain {} apply {}`, then delete it", path.display(), kind.command(), path.display());
+        let keep = |why: &str| {
+            format!(
+                "{why}\n    your edit is kept in {} (readable by you only); apply it with `lain {} apply {}`, then delete it",
+                path.display(),
+                kind.command(),
+                path.display()
+            )
+        };
         let mut last_shown = presented.clone();
         let new_data = loop {
             let before = mtime(&path);

@@ -119,9 +119,10 @@ impl StrategyOutcome {
 /// Sends the step to the app's and the cluster's webhooks. Never fails: the step itself is
 /// done, so a webhook problem (bad configuration, unreachable) is only a warning.
 pub fn notify(ctx: &Ctx, outcome: &StrategyOutcome) {
-    let notifier = ctx.load_app(&[]).map_err(|e| e.to_string()).and_then(|app| {
-        crate::notify::Notifier::from_config(app.values().get("webhook"), app.cluster.webhook.as_ref()).map_err(|e| e.to_string())
-    });
+    let notifier = ctx
+        .load_app(&[])
+        .map_err(|e| e.to_string())
+        .and_then(|app| crate::notify::Notifier::from_config(app.values().get("webhook"), app.cluster.webhook.as_ref()).map_err(|e| e.to_string()));
     match notifier {
         Ok(n) if n.hooks_for(&outcome.cluster).next().is_some() => {
             if let Err(e) = block_on(n.send_and_warn(&outcome.cluster, &outcome.event())) {

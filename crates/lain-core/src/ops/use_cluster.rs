@@ -19,11 +19,7 @@ pub fn list(ctx: &Ctx) -> Result<Vec<ClusterRow>, LainError> {
         .clusters()?
         .names()
         .into_iter()
-        .map(|name| ClusterRow {
-            current: current.as_deref() == Some(name.as_str()),
-            has_kubeconfig: kd.kubeconfig_for(&name).is_file(),
-            name,
-        })
+        .map(|name| ClusterRow { current: current.as_deref() == Some(name.as_str()), has_kubeconfig: kd.kubeconfig_for(&name).is_file(), name })
         .collect())
 }
 
@@ -34,9 +30,7 @@ pub fn switch(ctx: &Ctx, cluster: &str) -> Result<(), LainError> {
     let kd = ctx.env.kube_dir();
     kd.switch(cluster, cfg.extra_docs.as_deref())?;
     if let Some(k) = &ctx.env.kubeconfig_env {
-        output::warn(&format!(
-            "KUBECONFIG={k} is set, so kubectl and helm typed by hand ignore ~/.kube/config; unset it to follow `lain use`"
-        ));
+        output::warn(&format!("KUBECONFIG={k} is set, so kubectl and helm typed by hand ignore ~/.kube/config; unset it to follow `lain use`"));
     }
     Ok(())
 }

@@ -29,7 +29,9 @@ fn running_pods(o: &ReleaseObjects) -> usize {
     o.pods
         .iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none() && crate::kube::pods::is_ready(p))
-        .filter(|p| matches!(p.metadata.labels.as_ref().and_then(|l| l.get(crate::kube::health::KIND_LABEL)).map(String::as_str), Some("deployment" | "statefulset")))
+        .filter(|p| {
+            matches!(p.metadata.labels.as_ref().and_then(|l| l.get(crate::kube::health::KIND_LABEL)).map(String::as_str), Some("deployment" | "statefulset"))
+        })
         .count()
 }
 
@@ -45,7 +47,14 @@ pub async fn green_matching(kube: &Kube, what: &str, selector: &str, expected_ta
     green_spec(kube, what, Some(selector.to_string()), expected_tag, timeout, None).await
 }
 
-async fn green_spec(kube: &Kube, release: &str, selector: Option<String>, expected_tag: Option<&str>, timeout: Duration, extra: Option<Extra<'_>>) -> Result<Green, LainError> {
+async fn green_spec(
+    kube: &Kube,
+    release: &str,
+    selector: Option<String>,
+    expected_tag: Option<&str>,
+    timeout: Duration,
+    extra: Option<Extra<'_>>,
+) -> Result<Green, LainError> {
     let start = Instant::now();
     let spec = WaitSpec { release: release.to_string(), selector, expected_tag: expected_tag.map(str::to_string), timeout, progress: true, extra };
     let outcome = tokio::select! {

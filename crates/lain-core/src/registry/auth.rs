@@ -56,12 +56,7 @@ impl Credentials {
     /// Resolves credentials for registry host `host` (`reg.example.com[:port]`).
     /// `env` looks up an environment variable; `docker_config` is the docker config file
     /// (see [`docker_config_path`]).
-    pub fn resolve(
-        host: &str,
-        secrets_env: &BTreeMap<String, String>,
-        env: &dyn Fn(&str) -> Option<String>,
-        docker_config: Option<&Path>,
-    ) -> Credentials {
+    pub fn resolve(host: &str, secrets_env: &BTreeMap<String, String>, env: &dyn Fn(&str) -> Option<String>, docker_config: Option<&Path>) -> Credentials {
         let mut c = Credentials::default();
         let mut used = Vec::new();
         let mut pick = |roles: &[&str]| -> Option<String> {
@@ -111,11 +106,8 @@ fn auth_key_host(key: &str) -> &str {
 fn from_docker_config(path: &Path, host: &str) -> Option<(String, String)> {
     let text = std::fs::read_to_string(path).ok()?;
     let cfg: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let hosts: Vec<&str> = if host == "docker.io" || host == "registry-1.docker.io" {
-        vec!["index.docker.io", "docker.io", "registry-1.docker.io"]
-    } else {
-        vec![host]
-    };
+    let hosts: Vec<&str> =
+        if host == "docker.io" || host == "registry-1.docker.io" { vec!["index.docker.io", "docker.io", "registry-1.docker.io"] } else { vec![host] };
     if let Some(auths) = cfg.get("auths").and_then(|a| a.as_object()) {
         for (k, v) in auths {
             if !hosts.contains(&auth_key_host(k)) {
@@ -132,11 +124,7 @@ fn from_docker_config(path: &Path, host: &str) -> Option<(String, String)> {
             }
         }
     }
-    let helper = cfg
-        .get("credHelpers")
-        .and_then(|h| hosts.iter().find_map(|host| h.get(*host)))
-        .or_else(|| cfg.get("credsStore"))
-        .and_then(|h| h.as_str())?;
+    let helper = cfg.get("credHelpers").and_then(|h| hosts.iter().find_map(|host| h.get(*host))).or_else(|| cfg.get("credsStore")).and_then(|h| h.as_str())?;
     from_helper(helper, hosts[0])
 }
 
@@ -223,7 +211,8 @@ mod tests {
 
     #[test]
     fn parses_bearer_and_basic_challenges() {
-        let c = parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push""#).unwrap();
+        let c =
+            parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push""#).unwrap();
         assert_eq!(c.scheme, "bearer");
         assert_eq!(c.param("realm"), Some("https://auth.docker.io/token"));
         assert_eq!(c.param("service"), Some("registry.docker.io"));

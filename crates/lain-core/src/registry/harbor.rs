@@ -62,7 +62,10 @@ impl HarborRegistry {
             if self.creds.basic().is_none() {
                 return Err(RegistryError::AuthRequired {
                     url: url.to_string(),
-                    fix: format!("set the variables named by `secrets_env` (user, password: a Harbor user or robot account), or run `docker login {}`", self.addr.host),
+                    fix: format!(
+                        "set the variables named by `secrets_env` (user, password: a Harbor user or robot account), or run `docker login {}`",
+                        self.addr.host
+                    ),
                 });
             }
             return Err(RegistryError::AuthRejected {
@@ -83,11 +86,8 @@ impl Registry for HarborRegistry {
     }
 
     async fn list_tags(&self, repo: &str) -> Result<Vec<String>, RegistryError> {
-        let mut url = self.api(&format!(
-            "/projects/{}/repositories/{}/artifacts?page=1&page_size={PAGE_SIZE}&with_tag=true",
-            self.project,
-            self.repo_path(repo)
-        ))?;
+        let mut url =
+            self.api(&format!("/projects/{}/repositories/{}/artifacts?page=1&page_size={PAGE_SIZE}&with_tag=true", self.project, self.repo_path(repo)))?;
         let mut tags = Vec::new();
         for page in 1..=10_000usize {
             let resp = self.send(Method::GET, &url).await?;

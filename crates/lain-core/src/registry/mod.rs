@@ -24,7 +24,9 @@ pub use auth::Credentials;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error("cannot reach the registry at {url}: {reason}\n  fix: check that the registry is up and that `registry` in the cluster config is right (and your network/VPN)")]
+    #[error(
+        "cannot reach the registry at {url}: {reason}\n  fix: check that the registry is up and that `registry` in the cluster config is right (and your network/VPN)"
+    )]
     Unreachable { url: String, reason: String },
     #[error("the registry at {url} requires credentials and lain has none\n  fix: {fix}")]
     AuthRequired { url: String, fix: String },

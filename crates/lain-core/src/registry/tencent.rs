@@ -41,7 +41,17 @@ pub struct SignedRequest {
 // Each argument is one named input of Tencent's documented algorithm; a struct would only
 // rename them.
 #[allow(clippy::too_many_arguments)]
-pub fn sign_tc3(secret_id: &str, secret_key: &str, host: &str, service: &str, action: &str, version: &str, region: &str, timestamp: i64, body: &str) -> SignedRequest {
+pub fn sign_tc3(
+    secret_id: &str,
+    secret_key: &str,
+    host: &str,
+    service: &str,
+    action: &str,
+    version: &str,
+    region: &str,
+    timestamp: i64,
+    body: &str,
+) -> SignedRequest {
     let ct = "application/json; charset=utf-8";
     let canonical = format!("POST\n/\n\ncontent-type:{ct}\nhost:{host}\n\ncontent-type;host\n{}", sha256_hex(body.as_bytes()));
     let date = jiff::Timestamp::from_second(timestamp).map(|t| t.strftime("%Y-%m-%d").to_string()).unwrap_or_default();
@@ -223,7 +233,8 @@ mod tests {
         assert!(h("Authorization").starts_with("TC3-HMAC-SHA256 Credential=AKID/2019-02-25/tcr/tc3_request, SignedHeaders=content-type;host, Signature="));
         assert!(r.body.contains(r#""RepoName":"yashi/dummy""#), "{}", r.body);
         // Without keys: the v2 API with docker credentials.
-        let t = TencentRegistry::new(super::super::http_client().unwrap(), RegistryAddr::parse("ccr.ccs.tencentyun.com/yashi"), Credentials::default()).unwrap();
+        let t =
+            TencentRegistry::new(super::super::http_client().unwrap(), RegistryAddr::parse("ccr.ccs.tencentyun.com/yashi"), Credentials::default()).unwrap();
         assert_eq!(t.describe(), "https://ccr.ccs.tencentyun.com");
     }
 }

@@ -120,14 +120,10 @@ impl V2Registry {
 
     /// Gets a bearer token from the challenge's realm.
     async fn fetch_token(&self, c: &Challenge, for_url: &str) -> Result<String, RegistryError> {
-        let realm = c.param("realm").ok_or_else(|| RegistryError::BadResponse {
-            url: for_url.to_string(),
-            reason: "Bearer challenge without a realm".into(),
-        })?;
-        let mut url = Url::parse(realm).map_err(|e| RegistryError::BadResponse {
-            url: for_url.to_string(),
-            reason: format!("token realm `{realm}` is not a URL: {e}"),
-        })?;
+        let realm =
+            c.param("realm").ok_or_else(|| RegistryError::BadResponse { url: for_url.to_string(), reason: "Bearer challenge without a realm".into() })?;
+        let mut url = Url::parse(realm)
+            .map_err(|e| RegistryError::BadResponse { url: for_url.to_string(), reason: format!("token realm `{realm}` is not a URL: {e}") })?;
         {
             let mut q = url.query_pairs_mut();
             if let Some(s) = c.param("service") {
@@ -172,9 +168,7 @@ impl V2Registry {
         let url = self.url(&format!("/v2/{name}/manifests/{tag}"))?;
         let resp = self.send(Method::HEAD, &url, Some(MANIFEST_ACCEPT)).await?;
         match resp.status() {
-            s if s.is_success() => Ok(Some(
-                resp.headers().get("Docker-Content-Digest").and_then(|d| d.to_str().ok()).unwrap_or_default().to_string(),
-            )),
+            s if s.is_success() => Ok(Some(resp.headers().get("Docker-Content-Digest").and_then(|d| d.to_str().ok()).unwrap_or_default().to_string())),
             StatusCode::NOT_FOUND => Ok(None),
             s => Err(RegistryError::Api { url: url.to_string(), status: s.as_u16(), message: String::new() }),
         }
@@ -305,7 +299,8 @@ mod tests {
     fn link_header_parsing() {
         assert_eq!(parse_next_link(r#"</v2/app/tags/list?last=b&n=2>; rel="next""#).as_deref(), Some("/v2/app/tags/list?last=b&n=2"));
         assert_eq!(
-            parse_next_link(r#"<https://r.example.com/v2/a/tags/list?n=1&last=x>; rel="prev", <https://r.example.com/v2/a/tags/list?n=1&last=y>; rel=next"#).as_deref(),
+            parse_next_link(r#"<https://r.example.com/v2/a/tags/list?n=1&last=x>; rel="prev", <https://r.example.com/v2/a/tags/list?n=1&last=y>; rel=next"#)
+                .as_deref(),
             Some("https://r.example.com/v2/a/tags/list?n=1&last=y")
         );
         assert_eq!(parse_next_link(r#"</x>; rel="prev""#), None);

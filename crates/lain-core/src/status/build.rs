@@ -233,11 +233,7 @@ pub fn event_line(e: &Event) -> EventLine {
         reason: e.reason.clone().unwrap_or_default(),
         message: e.message.clone().unwrap_or_default().trim().to_string(),
         count: e.count.unwrap_or(1),
-        object: format!(
-            "{}/{}",
-            e.involved_object.kind.as_deref().unwrap_or("?"),
-            e.involved_object.name.as_deref().unwrap_or("?")
-        ),
+        object: format!("{}/{}", e.involved_object.kind.as_deref().unwrap_or("?"), e.involved_object.name.as_deref().unwrap_or("?")),
     }
 }
 
@@ -250,8 +246,7 @@ pub fn ingress_urls(ingresses: &[Ingress]) -> Vec<(String, String, Option<String
         let tls_hosts: Vec<&String> = spec.tls.iter().flatten().flat_map(|t| t.hosts.iter().flatten()).collect();
         // externalIngresses get the external class; lain marks nothing else, so the class is
         // the only way to tell them apart.
-        let external = spec.ingress_class_name.as_deref().is_some_and(|c| c.contains("external"))
-            || label(&ing.metadata, "lain.io/external") == "true";
+        let external = spec.ingress_class_name.as_deref().is_some_and(|c| c.contains("external")) || label(&ing.metadata, "lain.io/external") == "true";
         for rule in spec.rules.iter().flatten() {
             let Some(host) = &rule.host else { continue };
             let scheme = if tls_hosts.contains(&host) { "https" } else { "http" };
@@ -315,7 +310,12 @@ pub fn abnormal(pods: &[Pod], now: jiff::Timestamp) -> Vec<Abnormal> {
                     proc_: label(&pod.metadata, "lain.io/proc").to_string(),
                     container: Some(cs.name.clone()),
                     reason: health::ProblemReason::Other("Restarted".into()),
-                    message: format!("restarted {} time{}; last exit code {}{why}", cs.restart_count, if cs.restart_count == 1 { "" } else { "s" }, t.exit_code),
+                    message: format!(
+                        "restarted {} time{}; last exit code {}{why}",
+                        cs.restart_count,
+                        if cs.restart_count == 1 { "" } else { "s" },
+                        t.exit_code
+                    ),
                     restarts: cs.restart_count,
                     since: finished,
                 },
@@ -443,13 +443,7 @@ pub fn build(target: &Target, snap: &Snapshot<'_>, extras: &Extras) -> StatusMod
 /// - Progressing: a rollout not complete (updated == ready == desired), pods not ready, pods on
 ///   another tag than expected, endpoints not probed yet;
 /// - Green: none of the above, and at least one pod or workload exists.
-pub fn verdict_line(
-    pods: &[Pod],
-    deps: &[Deployment],
-    sts: &[StatefulSet],
-    expected_tag: Option<&str>,
-    endpoints: &[EndpointRow],
-) -> VerdictLine {
+pub fn verdict_line(pods: &[Pod], deps: &[Deployment], sts: &[StatefulSet], expected_tag: Option<&str>, endpoints: &[EndpointRow]) -> VerdictLine {
     let failing: Vec<&EndpointRow> = endpoints.iter().filter(|e| e.probe.failed()).collect();
     let ep_details: Vec<String> = failing
         .iter()
@@ -480,11 +474,7 @@ pub fn verdict_line(
             details.extend(ep_details);
             VerdictLine { level: Level::Failed, summary, details }
         }
-        _ if !ep_details.is_empty() => VerdictLine {
-            level: Level::Failed,
-            summary: format!("endpoint failing: {}", ep_details[0]),
-            details: ep_details,
-        },
+        _ if !ep_details.is_empty() => VerdictLine { level: Level::Failed, summary: format!("endpoint failing: {}", ep_details[0]), details: ep_details },
         Verdict::Progressing { waiting_for } => VerdictLine {
             level: Level::Progressing,
             summary: format!("in progress: {}", waiting_for.first().cloned().unwrap_or_default()),
@@ -517,7 +507,11 @@ pub fn verdict_line(
                     [] => String::new(),
                     many => format!(" on {} tags", many.len()),
                 };
-                let eps = if endpoints.is_empty() { String::new() } else { format!(", {} endpoint{} answering", endpoints.len(), if endpoints.len() == 1 { "" } else { "s" }) };
+                let eps = if endpoints.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} endpoint{} answering", endpoints.len(), if endpoints.len() == 1 { "" } else { "s" })
+                };
                 VerdictLine {
                     level: Level::Green,
                     summary: format!("green light: {live} pod{} healthy{tag}{eps}", if live == 1 { "" } else { "s" }),

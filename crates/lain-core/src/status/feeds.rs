@@ -205,25 +205,9 @@ pub fn spawn(client: kube::Client, ns: &str, release: &str, shared: Arc<Shared>)
     let cfg = || watcher::Config::default().labels(&sel);
     vec![
         tokio::spawn(run(Api::<Pod>::namespaced(client.clone(), ns), cfg(), shared.clone(), "pods", slim_pod, |s| &mut s.pods)),
-        tokio::spawn(run(
-            Api::<Deployment>::namespaced(client.clone(), ns),
-            cfg(),
-            shared.clone(),
-            "deployments",
-            slim_workload,
-            |s| &mut s.deployments,
-        )),
-        tokio::spawn(run(
-            Api::<StatefulSet>::namespaced(client.clone(), ns),
-            cfg(),
-            shared.clone(),
-            "statefulsets",
-            slim_workload,
-            |s| &mut s.statefulsets,
-        )),
-        tokio::spawn(run(Api::<Ingress>::namespaced(client.clone(), ns), cfg(), shared.clone(), "ingresses", slim_workload, |s| {
-            &mut s.ingresses
-        })),
+        tokio::spawn(run(Api::<Deployment>::namespaced(client.clone(), ns), cfg(), shared.clone(), "deployments", slim_workload, |s| &mut s.deployments)),
+        tokio::spawn(run(Api::<StatefulSet>::namespaced(client.clone(), ns), cfg(), shared.clone(), "statefulsets", slim_workload, |s| &mut s.statefulsets)),
+        tokio::spawn(run(Api::<Ingress>::namespaced(client.clone(), ns), cfg(), shared.clone(), "ingresses", slim_workload, |s| &mut s.ingresses)),
         tokio::spawn(run_events(Api::<Event>::namespaced(client, ns), shared, format!("{release}-"))),
     ]
 }

@@ -50,11 +50,7 @@ fn base(u: &str) -> String {
 /// Kibana Discover for a release's logs over the last `since` (e.g. `1h`, `1d`).
 pub fn kibana_url(kibana: &str, namespace: &str, release: &str, since: &str) -> String {
     let query = format!("kubernetes.namespace:\"{namespace}\" and kubernetes.labels.app_kubernetes_io/instance:\"{release}\"");
-    format!(
-        "{}/app/discover#/?_g=(time:(from:now-{since},to:now))&_a=(query:(language:kuery,query:{}))",
-        base(kibana),
-        pct(&rison_str(&query))
-    )
+    format!("{}/app/discover#/?_g=(time:(from:now-{since},to:now))&_a=(query:(language:kuery,query:{}))", base(kibana), pct(&rison_str(&query)))
 }
 
 /// Grafana dashboard for the release.
@@ -63,12 +59,7 @@ pub fn grafana_url(grafana: &str, namespace: &str, appname: &str, release: &str)
     let g = if g.starts_with("http://") || g.starts_with("https://") { g.to_string() } else { format!("https://{g}") };
     let sep = if g.contains('?') { '&' } else { '?' };
     let org = if g.contains("orgId=") { "" } else { "orgId=1&" };
-    format!(
-        "{g}{sep}{org}var-namespace={}&var-app={}&var-release={}&from=now-1h&to=now",
-        pct(namespace),
-        pct(appname),
-        pct(release)
-    )
+    format!("{g}{sep}{org}var-namespace={}&var-app={}&var-release={}&from=now-1h&to=now", pct(namespace), pct(appname), pct(release))
 }
 
 /// Both links for a cluster configuration (None where the cluster has no such service).

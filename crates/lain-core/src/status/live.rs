@@ -16,9 +16,9 @@ use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Pod};
 use k8s_openapi::api::networking::v1::Ingress;
-use kube::api::{ApiResource, DynamicObject, ListParams, LogParams};
 use kube::Api;
-use tokio::sync::{mpsc, Notify};
+use kube::api::{ApiResource, DynamicObject, ListParams, LogParams};
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 use super::build::{self, Extras, LogTail, Snapshot, Target};
@@ -238,9 +238,8 @@ async fn release_task(shared: Arc<Shared>, client: kube::Client, helm: Helm, rel
         shared.release_kick.notified().await;
         let _ = out.send(Update::Command(super::release::status_cmd(&helm, &release, &ns).to_string()));
         let (h, r, n) = (helm.clone(), release.clone(), ns.clone());
-        let mut res = tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, true))
-            .await
-            .unwrap_or_else(|e| Err(format!("helm task failed: {e}")));
+        let mut res =
+            tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, true)).await.unwrap_or_else(|e| Err(format!("helm task failed: {e}")));
         if let Ok(info) = &mut res {
             info.expires_at = super::release::expiry(&client, &ns, &release).await;
         }
@@ -417,10 +416,7 @@ async fn request_task(
 pub async fn pod_detail(shared: &Shared, api: &Api<Pod>, events_api: &Api<Event>, pod: &str, lines: i64) -> PodDetail {
     let obj = shared.lock().pods.get(pod).cloned();
     // All of this pod's events, Normal ones included (the watch keeps only those that matter).
-    let events: Vec<super::model::EventLine> = match events_api
-        .list(&ListParams::default().fields(&format!("involvedObject.name={pod}")))
-        .await
-    {
+    let events: Vec<super::model::EventLine> = match events_api.list(&ListParams::default().fields(&format!("involvedObject.name={pod}"))).await {
         Ok(l) => l.items.iter().map(build::event_line).collect(),
         Err(_) => shared.lock().events.items().to_vec(),
     };

@@ -65,7 +65,10 @@ pub fn release_line(m: &StatusModel, now: Timestamp) -> String {
             let tag = r.image_tag.as_deref().unwrap_or("?");
             let who = r.user.as_deref().unwrap_or("?");
             let when = r.deployed_at.map(|t| format!("{} ago ({})", age(now, Some(t)), t.strftime("%Y-%m-%d %H:%M:%S UTC"))).unwrap_or_else(|| "?".into());
-            let expires = r.expires_at.map(|t| format!("; uninstalled in {} ({} UTC, --delete-after)", age(t, Some(now)), t.strftime("%Y-%m-%d %H:%M"))).unwrap_or_default();
+            let expires = r
+                .expires_at
+                .map(|t| format!("; uninstalled in {} ({} UTC, --delete-after)", age(t, Some(now)), t.strftime("%Y-%m-%d %H:%M")))
+                .unwrap_or_default();
             format!("release {} {rev} {}, tag {tag}, by {who}, {when}{expires}", r.name, r.status)
         }
         (None, Some(e)) => format!("release {}: {e}", m.release),
@@ -160,11 +163,8 @@ pub fn render(m: &StatusModel, now: Timestamp) -> String {
 
     if !m.endpoints.is_empty() {
         out.push_str("\nENDPOINTS\n");
-        let rows: Vec<Vec<String>> = m
-            .endpoints
-            .iter()
-            .map(|e| vec![if e.probe.failed() { "FAIL".into() } else { "ok".into() }, e.url.clone(), probe_text(&e.probe)])
-            .collect();
+        let rows: Vec<Vec<String>> =
+            m.endpoints.iter().map(|e| vec![if e.probe.failed() { "FAIL".into() } else { "ok".into() }, e.url.clone(), probe_text(&e.probe)]).collect();
         out.push_str(&table(&rows));
     }
 
@@ -219,7 +219,13 @@ mod tests {
     #[test]
     fn release_line_says_when_a_temporary_release_goes() {
         let ts = |s: &str| s.parse::<Timestamp>().unwrap();
-        let info = ReleaseInfo { name: "dummy".into(), revision: Some(3), status: "deployed".into(), deployed_at: Some(ts("2026-11-22T10:00:00Z")), ..Default::default() };
+        let info = ReleaseInfo {
+            name: "dummy".into(),
+            revision: Some(3),
+            status: "deployed".into(),
+            deployed_at: Some(ts("2026-11-22T10:00:00Z")),
+            ..Default::default()
+        };
         let mut m = StatusModel { release: "dummy".into(), release_info: Some(info), ..Default::default() };
         let now = ts("2026-11-22T10:30:00Z");
         assert!(!release_line(&m, now).contains("uninstalled"), "{}", release_line(&m, now));

@@ -18,7 +18,9 @@ pub enum StatusError {
     Client(#[from] ClientError),
     #[error(transparent)]
     Probe(#[from] ProbeError),
-    #[error("cannot read the app's objects from cluster \"{cluster}\": {source}\n    fix: check that the cluster is reachable (`kubectl get pods`) and that your kubeconfig is current")]
+    #[error(
+        "cannot read the app's objects from cluster \"{cluster}\": {source}\n    fix: check that the cluster is reachable (`kubectl get pods`) and that your kubeconfig is current"
+    )]
     Kube {
         cluster: String,
         #[source]
@@ -65,7 +67,5 @@ pub async fn start(ctx: &Ctx, app: &AppConfig, req: &StatusRequest) -> Result<Li
 /// Lists once and builds the model (`lain status -s`, `--output json`).
 pub async fn once(ctx: &Ctx, app: &AppConfig, req: &StatusRequest) -> Result<StatusModel, StatusError> {
     let client = connect(ctx, app).await?;
-    live::snapshot_once(client, &options(ctx, app, req))
-        .await
-        .map_err(|source| StatusError::Kube { cluster: app.cluster.name.clone(), source })
+    live::snapshot_once(client, &options(ctx, app, req)).await.map_err(|source| StatusError::Kube { cluster: app.cluster.name.clone(), source })
 }

@@ -106,10 +106,8 @@ pub fn unclean_fields(doc: &Value) -> Vec<String> {
 /// `word:`, which the values.yaml.j2 follows.
 pub fn uncomment_examples(text: &str) -> String {
     fn starts_with_key(c: &str) -> bool {
-        let key_len = c
-            .char_indices()
-            .take_while(|(i, ch)| if *i == 0 { ch.is_ascii_alphabetic() } else { ch.is_ascii_alphanumeric() || "_.-".contains(*ch) })
-            .count();
+        let key_len =
+            c.char_indices().take_while(|(i, ch)| if *i == 0 { ch.is_ascii_alphabetic() } else { ch.is_ascii_alphanumeric() || "_.-".contains(*ch) }).count();
         key_len > 0 && (c[key_len..].starts_with(": ") || &c[key_len..] == ":")
     }
     let mut out = String::new();

@@ -114,11 +114,7 @@ fn serve(conn: TcpStream, reqs: &Mutex<Vec<Request>>, stop: &AtomicBool, handler
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0; len];
     let _ = reader.read_exact(&mut body);
     let req = Request { method, path, headers, body: String::from_utf8_lossy(&body).into_owned() };
@@ -131,11 +127,7 @@ fn serve(conn: TcpStream, reqs: &Mutex<Vec<Request>>, stop: &AtomicBool, handler
         }
         Reply::Status(code, body) => {
             let mut c = conn;
-            let _ = write!(
-                c,
-                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+            let _ = write!(c, "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
             let _ = c.flush();
         }
     }

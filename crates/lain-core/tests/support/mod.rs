@@ -131,7 +131,8 @@ pub fn base_image() -> &'static str {
         if exists {
             return;
         }
-        let busybox = ["/bin/busybox", "/usr/bin/busybox"].into_iter().find(|p| Path::new(p).exists()).unwrap_or_else(|| panic!("busybox not found; {SETUP_HINT}"));
+        let busybox =
+            ["/bin/busybox", "/usr/bin/busybox"].into_iter().find(|p| Path::new(p).exists()).unwrap_or_else(|| panic!("busybox not found; {SETUP_HINT}"));
         let root = tempfile::tempdir().expect("tempdir");
         let r = root.path();
         for d in ["bin", "etc", "tmp", "root", "home"] {
@@ -145,10 +146,7 @@ pub fn base_image() -> &'static str {
         std::fs::write(r.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n").expect("passwd");
         std::fs::write(r.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n").expect("group");
         sh(Command::new("chmod").args(["1777"]).arg(r.join("tmp")));
-        let script = format!(
-            "tar -C {} -c . | docker import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - {BASE_IMAGE}",
-            r.display()
-        );
+        let script = format!("tar -C {} -c . | docker import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - {BASE_IMAGE}", r.display());
         sh(Command::new("sh").arg("-c").arg(script));
     });
     BASE_IMAGE

@@ -46,12 +46,7 @@ pub fn openmetrics(series: &[Series]) -> String {
             None => out.push_str(&format!("# TYPE {fam} gauge\n")),
         }
         for s in series.iter().filter(|s| s.metric == fam) {
-            let labels = s
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{k}=\"{v}\""))
-                .collect::<Vec<_>>()
-                .join(",");
+            let labels = s.labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect::<Vec<_>>().join(",");
             for (t, v) in &s.samples {
                 // `{}` on f64 prints the shortest form that parses back to the same number, so
                 // Prometheus sees exactly the values the test computes with.
@@ -83,16 +78,9 @@ impl Prometheus {
         let promtool = tool("promtool");
         let dir = tempfile::tempdir().expect("tempdir");
         let input = dir.path().join("metrics.om");
-        std::fs::File::create(&input)
-            .and_then(|mut f| f.write_all(openmetrics(series).as_bytes()))
-            .expect("write openmetrics");
+        std::fs::File::create(&input).and_then(|mut f| f.write_all(openmetrics(series).as_bytes())).expect("write openmetrics");
         let data = dir.path().join("data");
-        let out = Command::new(&promtool)
-            .args(["tsdb", "create-blocks-from", "openmetrics", "-q"])
-            .arg(&input)
-            .arg(&data)
-            .output()
-            .expect("run promtool");
+        let out = Command::new(&promtool).args(["tsdb", "create-blocks-from", "openmetrics", "-q"]).arg(&input).arg(&data).output().expect("run promtool");
         assert!(out.status.success(), "promtool failed: {}", String::from_utf8_lossy(&out.stderr));
         let config = dir.path().join("prometheus.yml");
         // No scrape jobs: the only data is what was backfilled.

@@ -17,10 +17,7 @@ pub fn draw(m: &StatusModel, ui: &UiState, pod: &str, f: &mut Frame) {
         Layout::vertical([Constraint::Length(1), Constraint::Percentage(40), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     let status = m.pod(pod).map(|p| p.status.clone()).unwrap_or_else(|| "gone".into());
     let st = if m.pod(pod).is_some_and(|p| p.problem) { red() } else { Style::new() };
-    f.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled(format!(" pod {pod} "), bold()), Span::styled(status, st)])),
-        head,
-    );
+    f.render_widget(Paragraph::new(Line::from(vec![Span::styled(format!(" pod {pod} "), bold()), Span::styled(status, st)])), head);
     let focus_st = |f: Focus| if ui.focus == f { bold() } else { dim() };
     let Some(d) = ui.detail.as_ref().filter(|d| d.pod == pod) else {
         f.render_widget(Paragraph::new(Span::styled("loading logs and describe…", dim())), desc_a);

@@ -34,11 +34,14 @@ pub fn draw(m: &StatusModel, ui: &UiState, f: &mut Frame) {
     .areas(area);
     let abnormal = if m.abnormal.is_empty() { 0 } else { ab_a.height };
     verdict(m, f, verdict_a);
-    f.render_widget(Paragraph::new(Line::from(vec![
-        Span::styled(format!("{} ", m.appname), bold()),
-        Span::styled(format!("{}/{}  ", m.cluster, m.namespace), dim()),
-        Span::raw(release_line(m, ui.now)),
-    ])), release_a);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!("{} ", m.appname), bold()),
+            Span::styled(format!("{}/{}  ", m.cluster, m.namespace), dim()),
+            Span::raw(release_line(m, ui.now)),
+        ])),
+        release_a,
+    );
     workload_lines(m, f, work_a);
     pods(m, ui, f, pods_a);
     if endpoints > 0 {
@@ -221,10 +224,7 @@ fn abnormal_pane(m: &StatusModel, ui: &UiState, f: &mut Frame, a: Rect) {
         for e in ab.events.iter().take(4) {
             let st = if e.type_ == "Warning" { yellow() } else { dim() };
             let n = if e.count > 1 { format!(" (x{})", e.count) } else { String::new() };
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:>4} {} ", age(ui.now, e.last_seen), e.reason), st),
-                Span::raw(format!("{}{n}", e.message)),
-            ]));
+            lines.push(Line::from(vec![Span::styled(format!("  {:>4} {} ", age(ui.now, e.last_seen), e.reason), st), Span::raw(format!("{}{n}", e.message))]));
         }
     }
     let title = format!(" Abnormal containers ({}) — J/K scroll, Enter on a pod for full logs ", m.abnormal.len());

@@ -112,14 +112,7 @@ pub fn http_server(code: u16) -> Http {
 }
 
 pub fn target() -> Target {
-    Target {
-        appname: APP.into(),
-        release: APP.into(),
-        namespace: NS.into(),
-        cluster: "test".into(),
-        expected_tag: None,
-        links: Default::default(),
-    }
+    Target { appname: APP.into(), release: APP.into(), namespace: NS.into(), cluster: "test".into(), expected_tag: None, links: Default::default() }
 }
 
 /// Live options for tests: fast probes and log refreshes, the sim's clock.

@@ -36,7 +36,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
                     lain_core::output::info(&s.describe());
                     lain_core::output::data(&format!("traffic:  {}{}", s.live, if s.finishing { " (finish in progress: blue is being replaced)" } else { "" }));
                     lain_core::output::data(&format!("blue:     {} ({})", s.blue_release, s.blue_tag.as_deref().unwrap_or("?")));
-                    lain_core::output::data(&format!("green:    {} ({}), {}/{} pods Ready", s.green_release, s.green_tag.as_deref().unwrap_or("?"), s.green_ready, s.green_pods));
+                    lain_core::output::data(&format!(
+                        "green:    {} ({}), {}/{} pods Ready",
+                        s.green_release,
+                        s.green_tag.as_deref().unwrap_or("?"),
+                        s.green_ready,
+                        s.green_pods
+                    ));
                     if let (Some(since), Some(by)) = (&s.since, &s.by) {
                         lain_core::output::data(&format!("since:    {since} by {by}"));
                     }
@@ -50,7 +56,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
         Sub::Finish { set, timeout } => {
             let outcome = blue_green::finish(ctx, &set, timeout)?;
             lain_core::output::data(&outcome.summary());
-        lain_core::ops::strategy::notify(ctx, &outcome);
+            lain_core::ops::strategy::notify(ctx, &outcome);
             Ok(())
         }
     }

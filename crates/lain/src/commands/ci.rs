@@ -39,7 +39,10 @@ pub struct MrArgs {
 fn gitlab(ctx: &Ctx) -> Result<(String, Token)> {
     let cluster = ctx.current_cluster()?;
     let url = cluster.gitlab.clone().ok_or_else(|| {
-        LainError::bad_input(format!("cluster {} has no `gitlab` URL in its configuration ({})\n    fix: ask your SA to set `gitlab: https://gitlab.example.com` there", cluster.name, cluster.source))
+        LainError::bad_input(format!(
+            "cluster {} has no `gitlab` URL in its configuration ({})\n    fix: ask your SA to set `gitlab: https://gitlab.example.com` there",
+            cluster.name, cluster.source
+        ))
     })?;
     let token = Token::from_env(|k| std::env::var(k).ok()).map_err(|e| LainError::bad_input(e.to_string()))?;
     Ok((url, token))
@@ -59,14 +62,10 @@ pub fn assign_mr(ctx: &Ctx, a: MrArgs) -> Result<()> {
     let out = super::block_on(assign_mr::run(assign_mr::AssignMrOptions { gitlab_url: &url, token, project: &a.project, mr_iid: a.mr_iid, seed: None }))
         .map_err(code)?;
     match out {
-        assign_mr_outcome::AlreadyAssigned { assignees, reviewers } => output::info(&format!(
-            "already looked after (assignees: {}; reviewers: {}); left as it is",
-            assignees.join(", "),
-            reviewers.join(", ")
-        )),
-        assign_mr_outcome::Assigned { assignee, reviewer } => {
-            output::success(&format!("assignee: @{}, reviewer: @{}", assignee.username, reviewer.username))
+        assign_mr_outcome::AlreadyAssigned { assignees, reviewers } => {
+            output::info(&format!("already looked after (assignees: {}; reviewers: {}); left as it is", assignees.join(", "), reviewers.join(", ")))
         }
+        assign_mr_outcome::Assigned { assignee, reviewer } => output::success(&format!("assignee: @{}, reviewer: @{}", assignee.username, reviewer.username)),
     }
     Ok(())
 }

@@ -16,7 +16,12 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     if output::interactive() && !ctx.globals.yes {
         let t = Target::load(ctx, &[])?;
-        eprint!("This deletes {} from cluster {}{}. Type the release name to confirm: ", t.release, t.cluster, if a.purge { ", with its env and secret" } else { "" });
+        eprint!(
+            "This deletes {} from cluster {}{}. Type the release name to confirm: ",
+            t.release,
+            t.cluster,
+            if a.purge { ", with its env and secret" } else { "" }
+        );
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;

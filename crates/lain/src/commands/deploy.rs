@@ -69,7 +69,9 @@ pub struct StrategyArgs {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit codes: 2 refused (bad values, or a canary / blue-green state that does not allow it), 3 helm failed (e.g. a migration hook), 4 the app did not come up (the report names the pod, why, and its last log lines), 5 timed out.\n\nExamples:\n  lain deploy\n  lain deploy --set imageTag=1700000000-0123abcd   # deploy an older image with today's values\n  lain --auto-pilot deploy                          # also recover a release stuck in pending-*\n  lain deploy --canary --group internal             # then: lain set-canary-group small\n  lain deploy --canary --final                      # or: lain deploy --canary --abort\n  lain deploy --blue-green                          # then: lain blue-green finish (or lain rollback --blue-green)\n  lain deploy --delete-after 8h                     # a temporary release, uninstalled by the cluster in 8 hours")]
+#[command(
+    after_help = "Exit codes: 2 refused (bad values, or a canary / blue-green state that does not allow it), 3 helm failed (e.g. a migration hook), 4 the app did not come up (the report names the pod, why, and its last log lines), 5 timed out.\n\nExamples:\n  lain deploy\n  lain deploy --set imageTag=1700000000-0123abcd   # deploy an older image with today's values\n  lain --auto-pilot deploy                          # also recover a release stuck in pending-*\n  lain deploy --canary --group internal             # then: lain set-canary-group small\n  lain deploy --canary --final                      # or: lain deploy --canary --abort\n  lain deploy --blue-green                          # then: lain blue-green finish (or lain rollback --blue-green)\n  lain deploy --delete-after 8h                     # a temporary release, uninstalled by the cluster in 8 hours"
+)]
 pub struct DeployArgs {
     #[command(flatten)]
     pub common: Args,

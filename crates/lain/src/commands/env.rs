@@ -7,7 +7,9 @@ use lain_core::ops::env;
 use lain_core::output;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Values live in the Kubernetes Secret APPNAME-env; every container loads them as environment variables.\nPods see a change after a restart: `lain restart --graceful`, or edit with `lain --auto-pilot env edit`.")]
+#[command(
+    after_help = "Values live in the Kubernetes Secret APPNAME-env; every container loads them as environment variables.\nPods see a change after a restart: `lain restart --graceful`, or edit with `lain --auto-pilot env edit`."
+)]
 pub struct Args {
     #[command(subcommand)]
     pub action: Action,

@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 use lain_core::context::Ctx;
-use lain_core::ops::{self, build, compose, prepare, push, run as run_op, save, version};
 use lain_core::error::LainError;
+use lain_core::ops::{self, build, compose, prepare, push, run as run_op, save, version};
 use lain_core::output;
 
 fn image_ctx(ctx: &Ctx) -> Result<lain_core::ops::ImageContext> {
@@ -88,7 +88,8 @@ pub fn run(ctx: &Ctx, a: RunArgs) -> Result<()> {
     use std::io::IsTerminal;
     let ic = image_ctx(ctx)?;
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    let status = run_op::run(&ic, &run_op::RunOptions { prepare: a.prepare, user: a.user, command: a.command, allow_dirty: a.allow_dirty, tty }).map_err(LainError::from)?;
+    let status = run_op::run(&ic, &run_op::RunOptions { prepare: a.prepare, user: a.user, command: a.command, allow_dirty: a.allow_dirty, tty })
+        .map_err(LainError::from)?;
     // The command's own exit code is the user's; pass it through.
     match status.code() {
         Some(0) => Ok(()),
@@ -111,7 +112,8 @@ pub struct SaveArgs {
 
 pub fn save(ctx: &Ctx, a: SaveArgs) -> Result<()> {
     let ic = image_ctx(ctx)?;
-    let path = save::run(&ic, &save::SaveOptions { output: a.output, prepare: a.prepare, allow_dirty: a.allow_dirty }, &ctx.env.cwd).map_err(LainError::from)?;
+    let path =
+        save::run(&ic, &save::SaveOptions { output: a.output, prepare: a.prepare, allow_dirty: a.allow_dirty }, &ctx.env.cwd).map_err(LainError::from)?;
     output::success(&format!("saved {}", path.display()));
     Ok(())
 }

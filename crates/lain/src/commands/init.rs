@@ -32,10 +32,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     if a.template_only {
         output::success(&format!("refreshed the templates of {} ({} files changed)", r.appname, r.written.len()));
     } else {
-        output::success(&format!(
-            "created chart/ for {}: edit chart/values.yaml, then `lain use CLUSTER` and `lain deploy --build`",
-            r.appname
-        ));
+        output::success(&format!("created chart/ for {}: edit chart/values.yaml, then `lain use CLUSTER` and `lain deploy --build`", r.appname));
     }
     Ok(())
 }

@@ -6,7 +6,9 @@ use lain_core::ops::job::{self, JobOptions};
 use lain_core::ops::release::parse_duration;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  lain job -- python manage.py migrate    # prints the logs; exit code = the command's\n  lain job                                # a shell in a fresh container, deleted afterwards")]
+#[command(
+    after_help = "Examples:\n  lain job -- python manage.py migrate    # prints the logs; exit code = the command's\n  lain job                                # a shell in a fresh container, deleted afterwards"
+)]
 pub struct Args {
     /// Take image, env and volumes from this proc (default: web, else the first).
     #[arg(long = "proc")]

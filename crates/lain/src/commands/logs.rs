@@ -3,7 +3,9 @@ use lain_core::context::Ctx;
 use lain_core::ops::logs::{self, LogsOptions};
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  lain logs            # every pod of the app\n  lain logs web -F     # follow web, including pods started later\n  lain logs migrate    # a job's pod, while it is still there")]
+#[command(
+    after_help = "Examples:\n  lain logs            # every pod of the app\n  lain logs web -F     # follow web, including pods started later\n  lain logs migrate    # a job's pod, while it is still there"
+)]
 pub struct Args {
     /// A proc (deployment, statefulSet, job or cronjob); default: all.
     pub proc_: Option<String>,

@@ -1,6 +1,6 @@
 use anyhow::Result;
-use lain_core::ops::announce;
 use lain_core::context::Ctx;
+use lain_core::ops::announce;
 use lain_core::ops::{deploy, redeploy};
 
 /// Same flags as `lain deploy`.

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use lain_core::ops::announce;
 use lain_core::context::Ctx;
+use lain_core::ops::announce;
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::restart::{self, RestartOptions};
 

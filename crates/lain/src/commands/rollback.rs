@@ -1,14 +1,16 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use lain_core::ops::announce;
 use lain_core::context::Ctx;
+use lain_core::ops::announce;
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::rollback::{self, RollbackOptions};
 use lain_core::ops::{blue_green, strategy};
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "One step back only. env and secret are not rolled back.\nTo go further back: `git checkout` the version you want, then `lain deploy`.\nDuring a blue/green deploy: `lain rollback --blue-green` switches the Services back to blue at once.")]
+#[command(
+    after_help = "One step back only. env and secret are not rolled back.\nTo go further back: `git checkout` the version you want, then `lain deploy`.\nDuring a blue/green deploy: `lain rollback --blue-green` switches the Services back to blue at once."
+)]
 pub struct Args {
     #[arg(long, value_parser = parse_duration, default_value = "300s")]
     pub timeout: Duration,

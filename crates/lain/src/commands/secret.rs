@@ -7,7 +7,9 @@ use lain_core::ops::secret;
 use lain_core::output;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Files live in the Kubernetes Secret APPNAME-secret; mount one with\n  volumeMounts:\n    - mountPath: /lain/app/deploy/topsecret.txt\n      subPath: topsecret.txt\nPods see a change after a restart: `lain restart --graceful`, or edit with `lain --auto-pilot secret edit`.")]
+#[command(
+    after_help = "Files live in the Kubernetes Secret APPNAME-secret; mount one with\n  volumeMounts:\n    - mountPath: /lain/app/deploy/topsecret.txt\n      subPath: topsecret.txt\nPods see a change after a restart: `lain restart --graceful`, or edit with `lain --auto-pilot secret edit`."
+)]
 pub struct Args {
     #[command(subcommand)]
     pub action: Action,

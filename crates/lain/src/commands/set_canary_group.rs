@@ -6,7 +6,9 @@ use lain_core::ops::canary;
 use lain_core::ops::release::parse_duration;
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Only the canary Ingresses change (helm upgrade RELEASE-canary --reuse-values --set-string canaryGroup=GROUP).\n\nExample:\n  lain set-canary-group small")]
+#[command(
+    after_help = "Only the canary Ingresses change (helm upgrade RELEASE-canary --reuse-values --set-string canaryGroup=GROUP).\n\nExample:\n  lain set-canary-group small"
+)]
 pub struct Args {
     /// A group of canaryGroups in the values the canary was deployed with.
     #[arg(value_name = "GROUP")]
@@ -18,6 +20,6 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     let outcome = canary::set_group(ctx, &a.group, a.timeout)?;
     lain_core::output::data(&outcome.summary());
-        lain_core::ops::strategy::notify(ctx, &outcome);
+    lain_core::ops::strategy::notify(ctx, &outcome);
     Ok(())
 }

@@ -1,13 +1,15 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use lain_core::ops::announce;
 use lain_core::context::Ctx;
+use lain_core::ops::announce;
 use lain_core::ops::release::parse_duration;
 use lain_core::ops::update_image::{self, UpdateImageOptions};
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Only the named procs' image changes; everything else keeps the values of the last deploy.\n\nExample:\n  lain update-image web-dev worker-dev")]
+#[command(
+    after_help = "Only the named procs' image changes; everything else keeps the values of the last deploy.\n\nExample:\n  lain update-image web-dev worker-dev"
+)]
 pub struct Args {
     /// The procs to update (deployments, statefulSets, jobs or cronjobs in the values).
     #[arg(value_name = "PROC", required = true)]
@@ -38,9 +40,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<()> {
     lain_core::ops::strategy::refuse_during_blue_green(ctx, "lain update-image")?;
     let tag = if a.deduce {
         let ic = lain_core::ops::image_context(ctx, &app)?;
-        let list = super::block_on(lain_core::ops::version::run(&ic, &lain_core::ops::version::VersionOptions { n: Some(1), deployed: None })).map_err(lain_core::error::LainError::from)?;
+        let list = super::block_on(lain_core::ops::version::run(&ic, &lain_core::ops::version::VersionOptions { n: Some(1), deployed: None }))
+            .map_err(lain_core::error::LainError::from)?;
         let newest = list.versions.first().map(|v| v.tag.clone()).ok_or_else(|| {
-            lain_core::error::LainError::bad_input(format!("--deduce: the registry has no image of {} in lain's %ct-%H format\n    fix: `lain build --push` first, or pass --tag TAG", app.appname))
+            lain_core::error::LainError::bad_input(format!(
+                "--deduce: the registry has no image of {} in lain's %ct-%H format\n    fix: `lain build --push` first, or pass --tag TAG",
+                app.appname
+            ))
         })?;
         lain_core::output::info(&format!("newest image in the registry: {newest}"));
         Some(newest)

@@ -137,6 +137,7 @@ async fn logs_follow_throughput_50_pods() {
         last = at;
     }
     let _ = child.kill();
+    let _ = child.wait();
     t.shutdown().await;
     assert_eq!(seen.len(), PODS * LINES, "lines lost");
     let took = last.duration_since(start);

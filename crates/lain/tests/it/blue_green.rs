@@ -58,7 +58,8 @@ fn alive(t: &T, prefix: &str) -> Vec<Value> {
 /// The pod-template-hash of blue's (the main release's) web pods.
 fn blue_hash(t: &T) -> String {
     let pods = alive(t, "dummy-web-");
-    let hashes: std::collections::BTreeSet<String> = pods.iter().map(|p| p["metadata"]["labels"]["pod-template-hash"].as_str().unwrap_or("").to_string()).collect();
+    let hashes: std::collections::BTreeSet<String> =
+        pods.iter().map(|p| p["metadata"]["labels"]["pod-template-hash"].as_str().unwrap_or("").to_string()).collect();
     assert_eq!(hashes.len(), 1, "blue is steady: {hashes:?}");
     hashes.into_iter().next().unwrap()
 }
@@ -129,7 +130,11 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
     pinned.insert("pod-template-hash".into(), hash.clone());
     assert_eq!(web_selector(&t), pinned, "traffic pinned to blue while green is unready");
     assert_eq!(web_annotation(&t, "lain.io/blue-green-live").as_deref(), Some("blue"));
-    assert!(alive(&t, "dummy-green-web-").iter().all(|p| p["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "False"))));
+    assert!(
+        alive(&t, "dummy-green-web-")
+            .iter()
+            .all(|p| p["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "False")))
+    );
 
     t.sim.clear_rules();
     let out = run.await.expect("lain ran");
@@ -179,7 +184,10 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
     let eps = web_endpoints(endpoints.stop());
     let is_green = |n: &String| n.starts_with("dummy-green-web-");
     assert!(eps.iter().all(|(ready, _)| !ready.is_empty()), "the Service always had Ready pods: {eps:?}");
-    assert!(eps.iter().all(|(ready, not)| ready.iter().chain(not).all(is_green) || ready.iter().chain(not).all(|n| !is_green(n))), "never blue and green together: {eps:?}");
+    assert!(
+        eps.iter().all(|(ready, not)| ready.iter().chain(not).all(is_green) || ready.iter().chain(not).all(|n| !is_green(n))),
+        "never blue and green together: {eps:?}"
+    );
     let (last_ready, last_not) = eps.last().cloned().unwrap();
     assert_eq!(last_ready.len(), 2, "{eps:?}");
     assert!(last_ready.iter().all(is_green) && last_not.is_empty(), "{eps:?}");
@@ -196,7 +204,11 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
 
     let out = t.lain(&["blue-green", "status"]).await;
     out.ok();
-    assert!(out.stdout.contains("traffic:  green") && out.stdout.contains(&v1) && out.stdout.contains(&v2) && out.stdout.contains("3/3 pods Ready"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("traffic:  green") && out.stdout.contains(&v1) && out.stdout.contains(&v2) && out.stdout.contains("3/3 pods Ready"),
+        "{}",
+        out.stdout
+    );
     for cmd in [&["deploy"][..], &["deploy", "--blue-green"], &["update-image", "web"], &["rollback"], &["deploy", "--canary"]] {
         let out = t.lain(cmd).await;
         out.code(2);
@@ -284,13 +296,18 @@ async fn finish_promotes_green(helm: &str) {
     // alone), and the key was dropped only once the main Deployment had rolled out v2.
     let svc: Vec<Service> = services.stop().into_iter().filter(|s| s.metadata.name.as_deref() == Some("dummy-web")).collect();
     let unpin_rv = svc.iter().filter(|s| selector_of(s) == sel(BASE)).map(rv).min().expect("unpinned");
-    assert!(svc.iter().filter(|s| rv(*s) < unpin_rv).all(|s| selector_of(s).get("lain.io/color").map(String::as_str) == Some("green")), "{:?}", svc.iter().map(selector_of).collect::<Vec<_>>());
+    assert!(
+        svc.iter().filter(|s| rv(*s) < unpin_rv).all(|s| selector_of(s).get("lain.io/color").map(String::as_str) == Some("green")),
+        "{:?}",
+        svc.iter().map(selector_of).collect::<Vec<_>>()
+    );
     let rolled_rv = deployments
         .stop()
         .into_iter()
         .filter(|d| d.metadata.name.as_deref() == Some("dummy-web"))
         .filter(|d| {
-            let img = d.spec.as_ref().and_then(|s| s.template.spec.as_ref()).and_then(|s| s.containers.first()).and_then(|c| c.image.clone()).unwrap_or_default();
+            let img =
+                d.spec.as_ref().and_then(|s| s.template.spec.as_ref()).and_then(|s| s.containers.first()).and_then(|c| c.image.clone()).unwrap_or_default();
             let st = d.status.clone().unwrap_or_default();
             img.ends_with(&v2) && st.updated_replicas == Some(2) && st.available_replicas == Some(2) && st.replicas == Some(2)
         })

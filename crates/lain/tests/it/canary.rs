@@ -99,10 +99,7 @@ async fn canary_lifecycle(helm: &str) {
     assert!(out.stdout.contains(&v1) && out.stdout.contains(&v2), "both versions named: {}", out.stdout);
     assert_eq!(image(&t, "dummy-canary-web"), format!("{REGISTRY}/dummy:{v2}"));
     assert_eq!(image(&t, "dummy-web"), format!("{REGISTRY}/dummy:{v1}"), "the main release is untouched");
-    assert_eq!(
-        canary_annotations(&t, "dummy-canary"),
-        map(&[("canary", "true"), ("canary-by-header", "X-Canary"), ("canary-by-header-value", "yes")])
-    );
+    assert_eq!(canary_annotations(&t, "dummy-canary"), map(&[("canary", "true"), ("canary-by-header", "X-Canary"), ("canary-by-header-value", "yes")]));
     let ings = ingresses(&t, "dummy-canary");
     let host = |i: &Value| i.pointer("/spec/rules/0/host").and_then(Value::as_str).map(str::to_string);
     let all = t.sim.list("networking.k8s.io/v1", "ingresses", Some("default"));

@@ -37,7 +37,11 @@ fn run_job_container(t: &T, job: &Value, bin: &Path) -> std::process::Output {
     let c = job.pointer("/spec/template/spec/containers/0").expect("a container");
     let argv: Vec<String> = serde_json::from_value(c["command"].clone()).unwrap();
     let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]).env_clear().env("PATH", format!("{}:/usr/bin:/bin", bin.display())).env("HOME", t.home.path()).env("KUBECONFIG", t.home.path().join(".kube/kubeconfig-test"));
+    cmd.args(&argv[1..])
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("HOME", t.home.path())
+        .env("KUBECONFIG", t.home.path().join(".kube/kubeconfig-test"));
     for e in c["env"].as_array().unwrap() {
         cmd.env(e["name"].as_str().unwrap(), e["value"].as_str().unwrap());
     }
@@ -87,7 +91,10 @@ async fn expires_on_the_servers_clock(helm: &str) {
     t.sim.advance(Duration::from_secs((at.as_second() - t.sim.clock().now().as_second()) as u64 + 61));
     t.sim.settle().await;
     let job = eventually(Duration::from_secs(20), "the deletion Job", || {
-        t.sim.list("batch/v1", "jobs", Some("default")).into_iter().find(|j| j.pointer("/metadata/labels/lain.io~1delete-after").and_then(Value::as_str) == Some("dummy"))
+        t.sim
+            .list("batch/v1", "jobs", Some("default"))
+            .into_iter()
+            .find(|j| j.pointer("/metadata/labels/lain.io~1delete-after").and_then(Value::as_str) == Some("dummy"))
     })
     .await;
     assert_eq!(job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"], at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());

@@ -100,7 +100,8 @@ async fn pending_upgrade_recovered_by_auto_pilot(helm: &str) {
     t.lain(&["deploy"]).await.ok();
     // A helm killed while its pre-upgrade hook runs leaves the release in pending-upgrade.
     t.sim.add_rule(Rule::pod("dummy-migrate-*", Behavior::Run { job_duration: Duration::from_secs(1_000_000) }));
-    let mut child = t.helm_cmd(&["upgrade", "dummy", "./chart", "--namespace", "default", "--reuse-values", "--set-string", "imageTag=interrupted"]).spawn().unwrap();
+    let mut child =
+        t.helm_cmd(&["upgrade", "dummy", "./chart", "--namespace", "default", "--reuse-values", "--set-string", "imageTag=interrupted"]).spawn().unwrap();
     crate::support::eventually(Duration::from_secs(30), "revision 2 pending", || {
         t.get("v1", "secrets", "sh.helm.release.v1.dummy.v2")
             .filter(|s| s.pointer("/metadata/labels/status").and_then(Value::as_str) == Some("pending-upgrade"))

@@ -112,7 +112,12 @@ async fn secret_first_use_binary_files_and_auto_pilot_restart() {
     assert!(out.stderr.contains("added key.bin"), "{}", out.stderr);
     assert!(out.stderr.contains("one by one"), "auto-pilot restarts gracefully: {}", out.stderr);
     assert_eq!(t.secret("dummy-secret").unwrap()["key.bin"], bin);
-    let pods_after: Vec<String> = t.pods("dummy-web-").iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()).map(|p| p["metadata"]["uid"].as_str().unwrap_or("").to_string()).collect();
+    let pods_after: Vec<String> = t
+        .pods("dummy-web-")
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .map(|p| p["metadata"]["uid"].as_str().unwrap_or("").to_string())
+        .collect();
     assert!(pods_after.iter().all(|u| !pods_before.contains(u)), "every web pod was replaced");
 
     // Binary content survives show → apply unchanged.
@@ -186,7 +191,13 @@ async fn interactive_edit_reopens_on_a_mistake() {
 
     // Giving up after a mistake (saving nothing the second time) keeps the edit.
     std::fs::remove_file(t.home.path().join("count")).unwrap();
-    editor(&mut t, "giveup.sh", &format!("n=$(cat {home}/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > {home}/count\nif [ $n = 1 ]; then printf 'data:\\n  A: [again\\n' > \"$1\"; fi"));
+    editor(
+        &mut t,
+        "giveup.sh",
+        &format!(
+            "n=$(cat {home}/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > {home}/count\nif [ $n = 1 ]; then printf 'data:\\n  A: [again\\n' > \"$1\"; fi"
+        ),
+    );
     let o = tokio::task::block_in_place(|| run_on_a_terminal(&t));
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(2), "{text}");

@@ -56,9 +56,19 @@ async fn lain_in_pod(port: u16, sa: &Path, extra: &[(&str, &str)], args: &[&str]
     }
     let o = tokio::task::spawn_blocking(move || c.output().expect("lain runs")).await.unwrap();
     if std::env::var_os("LAIN_TEST_SHOW").is_some() {
-        eprintln!("--- lain (in a pod) {} (exit {:?})\n{}{}", args.join(" "), o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        eprintln!(
+            "--- lain (in a pod) {} (exit {:?})\n{}{}",
+            args.join(" "),
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
-    Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
 }
 
 async fn wait_in_a_test_pod(helm: &str) {
@@ -116,7 +126,12 @@ async fn wait_with_only_kubeconfig(helm: &str) {
     let kubeconfig = t.home.path().join(".kube/kubeconfig-test");
     let empty = tempfile::tempdir().unwrap();
     let mut c = Command::new(lain_bin());
-    c.args(["wait", "dummy", "--timeout", "30s"]).current_dir(empty.path()).env("HOME", empty.path()).env("KUBECONFIG", &kubeconfig).env("NO_COLOR", "1").env_remove("KUBERNETES_SERVICE_HOST");
+    c.args(["wait", "dummy", "--timeout", "30s"])
+        .current_dir(empty.path())
+        .env("HOME", empty.path())
+        .env("KUBECONFIG", &kubeconfig)
+        .env("NO_COLOR", "1")
+        .env_remove("KUBERNETES_SERVICE_HOST");
     let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
     let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert_eq!(o.status.code(), Some(0), "{all}");

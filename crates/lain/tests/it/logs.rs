@@ -13,7 +13,9 @@ use crate::support::{VALUES, setup};
 async fn all_pods_prefixed_and_previous_of_crashed() {
     let t = setup("helm3", VALUES, 20.0).await;
     t.sim.add_rule(Rule::logs_for_image("*/dummy:*", &["hello from the app"]).in_container("web"));
-    t.sim.add_rule(Rule::image("*/dummy:*", Behavior::CrashLoop { exit_code: 1, run_for: Duration::from_secs(1) }).in_container("worker").with_logs(&["worker boom"]));
+    t.sim.add_rule(
+        Rule::image("*/dummy:*", Behavior::CrashLoop { exit_code: 1, run_for: Duration::from_secs(1) }).in_container("worker").with_logs(&["worker boom"]),
+    );
     t.lain(&["deploy", "--no-wait"]).await.ok();
     crate::support::eventually(Duration::from_secs(30), "worker restarted and web up", || {
         let w = t.pods("dummy-worker-");
@@ -70,7 +72,12 @@ async fn follow_picks_up_new_lines_and_new_pods() {
     wait_for(&|l: &str| l == format!("[{}] a line written later", pods[0]), "the pushed line", &mut lines);
     // A new pod (its predecessor deleted) is followed from its first line.
     t.lain(&["restart", "--graceful", "web"]).await.ok();
-    let new: Vec<String> = t.pods("dummy-web-").iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()).map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    let new: Vec<String> = t
+        .pods("dummy-web-")
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
     assert!(new.iter().all(|n| !pods.contains(n)));
     for n in &new {
         let n = n.clone();

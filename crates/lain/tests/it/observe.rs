@@ -79,7 +79,11 @@ pub fn spawn_lain(t: &T, args: &[&str]) -> tokio::task::JoinHandle<Out> {
     let mut c = t.lain_cmd(args);
     tokio::task::spawn_blocking(move || {
         let o = c.output().expect("lain runs");
-        Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
     })
 }
 

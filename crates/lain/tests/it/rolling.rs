@@ -136,7 +136,11 @@ async fn rolling_update_respects_max_unavailable(helm: &str) {
     let s = std::mem::take(&mut *seen.lock().unwrap());
     // Every web pod was replaced: the new tag runs, the old one is gone.
     let alive = |prefix: &str| -> Vec<String> {
-        t.pods(prefix).iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()).map(|p| p["spec"]["containers"][0]["image"].as_str().unwrap_or("").to_string()).collect()
+        t.pods(prefix)
+            .iter()
+            .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+            .map(|p| p["spec"]["containers"][0]["image"].as_str().unwrap_or("").to_string())
+            .collect()
     };
     let web = alive("dummy-web-");
     assert_eq!(web.len(), 6, "{web:?}");

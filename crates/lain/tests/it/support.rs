@@ -174,7 +174,11 @@ impl T {
         if std::env::var_os("LAIN_TEST_SHOW").is_some() {
             eprintln!("--- lain {} (exit {:?})\n{}{}", args.join(" "), o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
         }
-        Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
     }
 
     pub fn helm_cmd(&self, args: &[&str]) -> Command {
@@ -216,23 +220,14 @@ impl T {
     }
 
     pub fn pods(&self, prefix: &str) -> Vec<Value> {
-        self.sim
-            .list("v1", "pods", Some("default"))
-            .into_iter()
-            .filter(|p| p["metadata"]["name"].as_str().unwrap_or("").starts_with(prefix))
-            .collect()
+        self.sim.list("v1", "pods", Some("default")).into_iter().filter(|p| p["metadata"]["name"].as_str().unwrap_or("").starts_with(prefix)).collect()
     }
 
     /// The Secret's data, decoded.
     pub fn secret(&self, name: &str) -> Option<std::collections::BTreeMap<String, Vec<u8>>> {
         use base64_decode as b;
         let s = self.get("v1", "secrets", name)?;
-        Some(
-            s["data"]
-                .as_object()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), b(v.as_str().unwrap_or("")))).collect())
-                .unwrap_or_default(),
-        )
+        Some(s["data"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), b(v.as_str().unwrap_or("")))).collect()).unwrap_or_default())
     }
 
     /// A file in the home directory (scripts, editors).
