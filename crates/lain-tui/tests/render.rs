@@ -85,6 +85,7 @@ fn base() -> StatusModel {
         links: Links::default(),
         metrics_available: true,
         warnings: vec![],
+        strategy: vec![],
     }
 }
 
@@ -223,4 +224,22 @@ fn plain_text_has_the_same_content() {
     assert!(t.lines().any(|l| l.starts_with("ok") && l.contains("https://dummy.test.example.com/") && l.ends_with("200 12ms")), "{t}");
     assert!(t.lines().any(|l| l.contains("dummy-web-5d9c7-fghij") && l.contains("CrashLoopBackOff") && l.contains("240Mi/256Mi")), "{t}");
     assert!(t.ends_with("logs (Kibana): https://kibana.example.com/app/discover#/?x\n"), "{t}");
+}
+
+#[test]
+fn a_canary_in_flight_is_shown_under_the_release() {
+    let ui = UiState::new(now());
+    let mut m = base();
+    let line = "canary dummy-canary: v3, group small (deployed); next: `lain set-canary-group GROUP`, `lain deploy --canary --final` or `--abort`";
+    m.strategy = vec![line.into()];
+    let (s, buf) = draw(&m, &ui, 140, 16);
+    let lines: Vec<&str> = s.lines().collect();
+    let at = lines.iter().position(|l| l.contains("release dummy revision 7")).expect("release line");
+    assert!(lines[at + 1].contains("canary dummy-canary: v3, group small (deployed)"), "{s}");
+    assert_eq!(style_at(&buf, "canary dummy-canary").and_then(|st| st.fg), Some(Color::Yellow));
+    // The rest still fits: the pods table and the key help.
+    assert!(s.contains("dummy-web-"), "{s}");
+    assert!(lines.last().is_some_and(|l| l.contains("q quit")), "{s}");
+    let t = lain_core::status::plain::render(&m, now());
+    assert!(t.contains(&format!("4m ago (2024-05-02 11:56:00 UTC)\n{line}\n")), "{t}");
 }

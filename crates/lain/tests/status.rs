@@ -410,7 +410,7 @@ async fn bench_500_pods() {
 /// then points the cluster's kubeconfig at it.
 async fn replay_cluster(w: &World) {
     let kc = w.home.path().join(".kube/kubeconfig-test");
-    let client = lain_core::status::client::from_kubeconfig(&kc).await.expect("client");
+    let client = lain_core::kube::client::client_from_kubeconfig(&kc).await.expect("client");
     let sel = "labelSelector=app.kubernetes.io%2Finstance%3Ddummy";
     let paths = [
         format!("/api/v1/namespaces/default/pods?{sel}"),

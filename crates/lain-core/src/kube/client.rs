@@ -89,6 +89,18 @@ async fn kubeconfig_config(ctx: &Ctx) -> Result<(kube::Config, String), KubeErro
     Ok((config, shown))
 }
 
+/// A client from one kubeconfig file (its current context), for tools and tests that hold a
+/// kubeconfig rather than a lain context.
+pub async fn client_from_kubeconfig(path: &std::path::Path) -> Result<Client, KubeError> {
+    crate::install_crypto_provider();
+    let shown = path.display().to_string();
+    let kc = Kubeconfig::read_from(path).map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
+    Client::try_from(config).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })
+}
+
 /// The kubeconfig file(s) lain reads.
 pub fn kubeconfig_paths(ctx: &Ctx) -> Result<Vec<PathBuf>, crate::error::LainError> {
     if let Some(k) = &ctx.env.kubeconfig_env {

@@ -62,6 +62,8 @@ pub struct Extras {
     /// By URL.
     pub probes: HashMap<String, Probe>,
     pub warnings: Vec<String>,
+    /// A canary or blue/green deploy in flight, one line each.
+    pub strategy: Vec<String>,
 }
 
 /// The tag part of an image reference (`reg:5000/app:tag` → `tag`; digest refs keep the digest).
@@ -434,6 +436,7 @@ pub fn build(target: &Target, snap: &Snapshot<'_>, extras: &Extras) -> StatusMod
         links: target.links.clone(),
         metrics_available: extras.metrics.is_some(),
         warnings: extras.warnings.clone(),
+        strategy: extras.strategy.clone(),
     }
 }
 

@@ -243,7 +243,12 @@ async fn release_task(shared: Arc<Shared>, client: kube::Client, helm: Helm, rel
         if let Ok(info) = &mut res {
             info.expires_at = super::release::expiry(&client, &ns, &release).await;
         }
-        shared.lock().extras.release = Some(res);
+        let strategy = super::strategy::lines(&client, Some(&helm), &ns, &release).await;
+        {
+            let mut s = shared.lock();
+            s.extras.release = Some(res);
+            s.extras.strategy = strategy;
+        }
         shared.dirty.notify_one();
     }
 }
@@ -476,6 +481,7 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
         }
         extras.release = Some(res);
     }
+    extras.strategy = super::strategy::lines(&client, opts.helm.as_ref(), ns, &opts.target.release).await;
     extras.metrics = match metrics_api(client.clone(), ns).list(&lp).await {
         Ok(l) => Some(parse_pod_metrics(&l.items)),
         Err(_) => None,

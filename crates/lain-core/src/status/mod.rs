@@ -4,11 +4,11 @@
 //! gathers and models, it never draws.
 //! - [`model`]: the view model; [`build`]: cluster objects → model (pure);
 //! - [`live`] + [`feeds`]: watches and background fetchers that post model updates by message;
-//! - [`release`] (helm), [`probe`] (HTTP), [`links`] (Kibana / Grafana), [`describe`];
+//! - [`release`] (helm), [`strategy`] (canary / blue-green in flight), [`probe`] (HTTP),
+//!   [`links`] (Kibana / Grafana), [`describe`];
 //! - [`plain`]: the `-s` text, and formatting helpers the dashboard shares.
 
 pub mod build;
-pub mod client;
 pub mod describe;
 pub mod feeds;
 pub mod links;
@@ -19,6 +19,7 @@ pub mod probe;
 pub mod quantity;
 pub mod release;
 pub mod session;
+pub mod strategy;
 
 /// The shared pod-health rules (also used by deploy / wait).
 pub use crate::kube::health;

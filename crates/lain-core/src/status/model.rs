@@ -196,6 +196,8 @@ pub struct StatusModel {
     pub metrics_available: bool,
     /// Non-fatal trouble gathering data (a watch that keeps failing...).
     pub warnings: Vec<String>,
+    /// A canary or blue/green deploy in flight, one line each (with the next step).
+    pub strategy: Vec<String>,
 }
 
 impl StatusModel {

@@ -108,6 +108,9 @@ pub fn render(m: &StatusModel, now: Timestamp) -> String {
         out.push_str(&format!("  - {d}\n"));
     }
     out.push_str(&format!("app {} in {}/{}: {}\n", m.appname, m.cluster, m.namespace, release_line(m, now)));
+    for s in &m.strategy {
+        out.push_str(&format!("{s}\n"));
+    }
     for w in &m.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

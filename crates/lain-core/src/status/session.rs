@@ -4,18 +4,18 @@
 use std::net::SocketAddr;
 
 use super::build::Target;
-use super::client::{self, ClientError};
 use super::links::links;
 use super::live::{self, Live, LiveOptions};
 use super::model::StatusModel;
 use super::probe::ProbeError;
 use crate::config::AppConfig;
 use crate::context::Ctx;
+use crate::kube::{Kube, KubeError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatusError {
     #[error(transparent)]
-    Client(#[from] ClientError),
+    Connect(#[from] KubeError),
     #[error(transparent)]
     Probe(#[from] ProbeError),
     #[error(
@@ -54,8 +54,10 @@ pub fn options(ctx: &Ctx, app: &AppConfig, req: &StatusRequest) -> LiveOptions {
     o
 }
 
+/// The same client every other command uses ([`Kube::connect`]: `KUBECONFIG`, else the `lain use`
+/// cluster's kubeconfig).
 pub async fn connect(ctx: &Ctx, app: &AppConfig) -> Result<kube::Client, StatusError> {
-    Ok(client::from_kubeconfig(&client::kubeconfig_path(ctx, &app.cluster.name)).await?)
+    Ok(Kube::connect(ctx, &app.cluster.namespace).await?.client)
 }
 
 /// Starts the live feed (watches + background tasks). Inside a tokio runtime.

@@ -19,12 +19,14 @@ pub fn draw(m: &StatusModel, ui: &UiState, f: &mut Frame) {
     let endpoints = if m.endpoints.is_empty() { 0 } else { (m.endpoints.len() as u16).min(6) + 2 };
     // Content flows from the top: the pods table is as tall as its rows (up to what is left),
     // abnormal containers take the rest when there are any, at least 40% of it.
-    let free = area.height.saturating_sub(3 + details + workloads + endpoints);
+    // A canary or blue/green in flight: a line each under the release line (at most 2).
+    let strategy = m.strategy.len().min(2) as u16;
+    let free = area.height.saturating_sub(3 + details + strategy + workloads + endpoints);
     let pod_rows = m.pods.len().max(1) as u16 + 2;
     let pods_h = if m.abnormal.is_empty() { pod_rows.min(free) } else { pod_rows.min(free * 60 / 100).max(3.min(free)) };
     let [verdict_a, release_a, work_a, pods_a, ep_a, ab_a, foot_a] = Layout::vertical([
         Constraint::Length(1 + details),
-        Constraint::Length(1),
+        Constraint::Length(1 + strategy),
         Constraint::Length(workloads),
         Constraint::Length(pods_h),
         Constraint::Length(endpoints),
@@ -34,14 +36,13 @@ pub fn draw(m: &StatusModel, ui: &UiState, f: &mut Frame) {
     .areas(area);
     let abnormal = if m.abnormal.is_empty() { 0 } else { ab_a.height };
     verdict(m, f, verdict_a);
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(format!("{} ", m.appname), bold()),
-            Span::styled(format!("{}/{}  ", m.cluster, m.namespace), dim()),
-            Span::raw(release_line(m, ui.now)),
-        ])),
-        release_a,
-    );
+    let mut release_lines = vec![Line::from(vec![
+        Span::styled(format!("{} ", m.appname), bold()),
+        Span::styled(format!("{}/{}  ", m.cluster, m.namespace), dim()),
+        Span::raw(release_line(m, ui.now)),
+    ])];
+    release_lines.extend(m.strategy.iter().take(2).map(|s| Line::styled(format!("  {s}"), yellow())));
+    f.render_widget(Paragraph::new(release_lines), release_a);
     workload_lines(m, f, work_a);
     pods(m, ui, f, pods_a);
     if endpoints > 0 {

@@ -33,7 +33,7 @@ pub async fn env() -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let kc = dir.path().join("kubeconfig");
     sim.write_kubeconfig(&kc, NS).expect("kubeconfig");
-    let client = lain_core::status::client::from_kubeconfig(&kc).await.expect("client");
+    let client = lain_core::kube::client::client_from_kubeconfig(&kc).await.expect("client");
     Env { sim, client, dir }
 }
 

@@ -146,6 +146,11 @@ async fn switch_waits_for_ready_then_rollback_and_finish(helm: &str) {
     assert_eq!(web_annotation(&t, "lain.io/blue-green-blue-tag"), Some(v1.clone()));
     assert_eq!(web_annotation(&t, "lain.io/blue-green-green-tag"), Some(v2.clone()));
     assert!(out.stdout.contains(&v1) && out.stdout.contains(&v2), "both versions named: {}", out.stdout);
+    // `lain status` tells whoever looks that traffic is on green and blue is kept.
+    let st = t.lain(&["status", "-s"]).await;
+    // Green has web (2) and worker (1).
+    let want = format!("blue/green: traffic on green ({v2}, 3/3 Ready); blue {v1} kept for `lain rollback --blue-green`");
+    assert!(st.stdout.lines().any(|l| l == want), "{want}\n{}", st.all());
 
     // The switch came after every green web pod was Ready, in the API server's own order.
     let svc_events = services.stop();

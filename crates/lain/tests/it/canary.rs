@@ -99,6 +99,10 @@ async fn canary_lifecycle(helm: &str) {
     assert!(out.stdout.contains(&v1) && out.stdout.contains(&v2), "both versions named: {}", out.stdout);
     assert_eq!(image(&t, "dummy-canary-web"), format!("{REGISTRY}/dummy:{v2}"));
     assert_eq!(image(&t, "dummy-web"), format!("{REGISTRY}/dummy:{v1}"), "the main release is untouched");
+    // Whoever looks at the main release sees the canary beside it, and the next step.
+    let st = t.lain(&["status", "-s"]).await;
+    let want = format!("canary dummy-canary: {v2}, group internal (deployed); next: ");
+    assert!(st.stdout.lines().any(|l| l.starts_with(&want) && l.contains("--canary --final")), "{want}\n{}", st.all());
     assert_eq!(canary_annotations(&t, "dummy-canary"), map(&[("canary", "true"), ("canary-by-header", "X-Canary"), ("canary-by-header-value", "yes")]));
     let ings = ingresses(&t, "dummy-canary");
     let host = |i: &Value| i.pointer("/spec/rules/0/host").and_then(Value::as_str).map(str::to_string);
