@@ -44,7 +44,7 @@ fn schema_of(n: &Node, names: &mut Vec<String>) -> Value {
         Node::Leaf(l) => leaf(*l),
         Node::Map(inner) => json!({"type": "object", "additionalProperties": schema_of(inner, names)}),
         Node::Seq(inner) => json!({"type": "array", "items": schema_of(inner, names)}),
-        Node::Struct(fields) => {
+        Node::Struct(_, fields) => {
             let mut props = Map::new();
             for (f, child) in fields {
                 let parent = names.clone();

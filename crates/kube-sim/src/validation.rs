@@ -50,7 +50,12 @@ fn enforce(d: &ResourceDef, obj: &mut Value, dir: Directive, warnings: &mut Vec<
 pub fn body(d: &ResourceDef, obj: &mut Value, dir: Directive, warnings: &mut Vec<String>) -> ApiResult<()> {
     let version =
         obj.get("apiVersion").and_then(Value::as_str).map(|av| av.rsplit('/').next().unwrap_or(av).to_string()).unwrap_or_else(|| d.version.to_string());
-    enforce(d, obj, dir, warnings, |e| ApiError::bad_request(format!("{k} in version {version:?} cannot be handled as a {k}: {e}", k = d.kind)))
+    let fail = |e: String| ApiError::bad_request(format!("{k} in version {version:?} cannot be handled as a {k}: {e}", k = d.kind));
+    // A value of the wrong type fails decoding whatever the directive.
+    if let Some(e) = schema::type_error(d.kind, obj) {
+        return Err(fail(e));
+    }
+    enforce(d, obj, dir, warnings, fail)
 }
 
 /// The object a JSON, merge or strategic merge patch produced. Strict failures name the patch:
@@ -58,7 +63,7 @@ pub fn body(d: &ResourceDef, obj: &mut Value, dir: Directive, warnings: &mut Vec
 /// strategic merge patches.
 pub fn patched(d: &ResourceDef, obj: &mut Value, patch_doc: &Value, strategic: bool, dir: Directive, warnings: &mut Vec<String>) -> ApiResult<()> {
     let shown = if strategic { go_value(patch_doc) } else { obj.to_string() };
-    enforce(d, obj, dir, warnings, |e| {
+    let fail = |e: String| {
         let msg = format!("Invalid value: {shown:?}: {e}");
         ApiError {
             code: 422,
@@ -66,7 +71,12 @@ pub fn patched(d: &ResourceDef, obj: &mut Value, patch_doc: &Value, strategic: b
             message: format!(" \"\" is invalid: patch: {msg}"),
             details: Some(json!({"causes": [{"reason": "FieldValueInvalid", "message": msg, "field": "patch"}]})),
         }
-    })
+    };
+    // The patched object is decoded like a body: a value of the wrong type fails it.
+    if let Some(e) = schema::type_error(d.kind, obj) {
+        return Err(fail(e));
+    }
+    enforce(d, obj, dir, warnings, fail)
 }
 
 /// A server-side apply configuration: unknown fields fail whatever the directive, because the

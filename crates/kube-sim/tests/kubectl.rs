@@ -279,6 +279,35 @@ async fn exec_over_websocket() {
     env.sim.shutdown().await;
 }
 
+/// A value of the wrong type fails decoding, whatever --validate says, with the Go decoder's
+/// words (a quoted number from a template is the classic); as a patch it is a 422 on `patch`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_of_the_wrong_type_are_rejected() {
+    let env = start(20.0).await;
+    let bad = DEPLOY.replace("  replicas: 2\n", "  replicas: \"2\"\n");
+    assert_ne!(bad, DEPLOY);
+    let f = env.write("quoted.yaml", &bad);
+    let f = f.to_str().expect("utf-8");
+    for validate in ["--validate=strict", "--validate=false"] {
+        let err = env.fails("kubectl", &["create", validate, "-f", f]).await;
+        assert!(
+            err.contains(r#"Error from server (BadRequest): error when creating "#)
+                && err.contains(r#"Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"#),
+            "{err}"
+        );
+    }
+    assert!(env.sim.get("apps/v1", "deployments", "default", "web").is_none());
+    env.ok("kubectl", &["create", "-f", env.write("good.yaml", DEPLOY).to_str().expect("utf-8")]).await;
+    let err = env.fails("kubectl", &["patch", "deployment", "web", "--type=merge", "-p", r#"{"spec":{"replicas":"3"}}"#]).await;
+    assert!(
+        err.contains("patch: Invalid value: ") && err.contains("json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"),
+        "{err}"
+    );
+    let d = env.sim.get("apps/v1", "deployments", "default", "web").expect("deployment");
+    assert_eq!(d["spec"]["replicas"], 2, "unchanged");
+    env.sim.shutdown().await;
+}
+
 /// Unknown fields: kubectl sends fieldValidation=Strict by default (it finds the parameter in
 /// the OpenAPI documents), Warn with --validate=warn, Ignore with --validate=false; server-side
 /// apply rejects them whatever the directive.

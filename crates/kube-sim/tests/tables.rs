@@ -63,7 +63,9 @@ spec:
       template:
         spec:
           restartPolicy: Never
-          containers: [{name: n, image: reg.local/n:v1}]
+          # Not `name: n`: kubectl reads YAML 1.1, where a bare n is false, which the server
+          # rejects (a container name must be a string).
+          containers: [{name: nightly, image: reg.local/nightly:v1}]
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress

@@ -12,7 +12,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess
 /// The shape of a value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
-    Struct(Vec<(&'static str, Node)>),
+    /// The Go struct's name (`DeploymentSpec`: it names the field in decoding errors) and its
+    /// fields.
+    Struct(&'static str, Vec<(&'static str, Node)>),
     Map(Box<Node>),
     Seq(Box<Node>),
     Leaf(Leaf),
@@ -172,7 +174,7 @@ impl<'de> Deserializer<'de> for Ex {
         let slots: Vec<Slot> = fields.iter().map(|_| Rc::default()).collect();
         let access = Fields { parent: &self, fields, slots: &slots, next: 0 };
         let r = v.visit_map(access)?;
-        self.put(Node::Struct(fields.iter().zip(&slots).map(|(f, s)| (*f, taken(s))).collect()));
+        self.put(Node::Struct(name, fields.iter().zip(&slots).map(|(f, s)| (*f, taken(s))).collect()));
         Ok(r)
     }
 

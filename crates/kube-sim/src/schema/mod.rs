@@ -129,7 +129,7 @@ pub fn unknown_fields(kind: &str, obj: &Value) -> Vec<Unknown> {
 
 fn walk(n: &Node, v: &Value, at: &mut Vec<Step>, out: &mut Vec<Unknown>) {
     match (n, v) {
-        (Node::Struct(fields), Value::Object(m)) => {
+        (Node::Struct(_, fields), Value::Object(m)) => {
             for (k, child) in m {
                 at.push(Step::Key(k.clone()));
                 match fields.iter().find(|(f, _)| f == k) {
@@ -154,6 +154,80 @@ fn walk(n: &Node, v: &Value, at: &mut Vec<Step>, out: &mut Vec<Unknown>) {
             }
         }
         _ => {}
+    }
+}
+
+/// The first value of the wrong JSON type, as the apiserver's JSON decoder words it:
+/// `json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type
+/// int32` (the innermost Go struct, then the field path without list indices or map keys).
+/// `null` is accepted anywhere (it decodes to the zero value), as are numbers and strings for
+/// int-or-string and quantity fields.
+pub fn type_error(kind: &str, obj: &Value) -> Option<String> {
+    let n = shape(kind)?;
+    let Node::Struct(name, _) = n else { return None };
+    type_walk(n, obj, name, &mut Vec::new())
+}
+
+fn type_walk<'a>(n: &'a Node, v: &'a Value, owner: &'a str, path: &mut Vec<&'a str>) -> Option<String> {
+    match (n, v) {
+        (_, Value::Null) => None,
+        (Node::Struct(name, fields), Value::Object(m)) => m.iter().find_map(|(k, child)| {
+            let (f, fnode) = fields.iter().find(|(f, _)| f == k)?;
+            path.push(f);
+            let e = type_walk(fnode, child, name, path);
+            path.pop();
+            e
+        }),
+        (Node::Map(inner), Value::Object(m)) => m.values().find_map(|child| type_walk(inner, child, owner, path)),
+        (Node::Seq(inner), Value::Array(items)) => items.iter().find_map(|child| type_walk(inner, child, owner, path)),
+        (Node::Leaf(l), v) if leaf_accepts(*l, v) => None,
+        _ => {
+            let found = match v {
+                Value::String(_) => "string".to_string(),
+                Value::Bool(_) => "bool".to_string(),
+                Value::Array(_) => "array".to_string(),
+                Value::Object(_) => "object".to_string(),
+                // Go names the literal when a number does not fit: `number 1.5`.
+                Value::Number(x) if matches!(n, Node::Leaf(Leaf::Int32 | Leaf::Int64)) => format!("number {x}"),
+                _ => "number".to_string(),
+            };
+            Some(format!("json: cannot unmarshal {found} into Go struct field {owner}.{} of type {}", path.join("."), go_type(n)))
+        }
+    }
+}
+
+fn leaf_accepts(l: Leaf, v: &Value) -> bool {
+    match l {
+        Leaf::String | Leaf::DateTime | Leaf::Bytes => v.is_string(),
+        Leaf::Int32 => v.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
+        Leaf::Int64 => v.is_i64(),
+        Leaf::Number => v.is_number(),
+        Leaf::Boolean => v.is_boolean(),
+        Leaf::IntOrString => v.is_string() || v.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
+        Leaf::Quantity => v.is_string() || v.is_number(),
+        Leaf::Object => true,
+    }
+}
+
+/// The Go type of a node as the decoder prints it (`int32`, `[]v1.Container`, `v1.PodSpec`).
+fn go_type(n: &Node) -> String {
+    match n {
+        Node::Struct(name, _) => format!("v1.{name}"),
+        Node::Map(inner) => format!("map[string]{}", go_type(inner)),
+        Node::Seq(inner) => format!("[]{}", go_type(inner)),
+        Node::Leaf(l) => match l {
+            Leaf::String => "string",
+            Leaf::DateTime => "v1.Time",
+            Leaf::Bytes => "[]uint8",
+            Leaf::Int32 => "int32",
+            Leaf::Int64 => "int64",
+            Leaf::Number => "float64",
+            Leaf::Boolean => "bool",
+            Leaf::IntOrString => "intstr.IntOrString",
+            Leaf::Quantity => "resource.Quantity",
+            Leaf::Object => "runtime.RawExtension",
+        }
+        .to_string(),
     }
 }
 
