@@ -343,8 +343,8 @@ async fn tty_run(pods: usize, replay: bool) -> TtyRun {
     // A replayed cluster has no helm release to read.
     let screen = t.wait_screen(30, |s| s.contains("green light") && s.contains(&want) && (replay || s.contains("revision 1")));
     eprintln!("{pods} pods: first paint {first_paint:?}, green light {green:?}, with the release line {:?}", t0.elapsed());
-    let on_tag = if replay { "" } else { " on v1" };
-    assert!(screen.lines().next().is_some_and(|l| l.contains(&format!("✔ green light: {pods} pods healthy{on_tag}, 1 endpoint answering"))), "{screen}");
+    // The tag the pods run, read from the pods themselves (so a replay names it too).
+    assert!(screen.lines().next().is_some_and(|l| l.contains(&format!("✔ green light: {pods} pods healthy on v1, 1 endpoint answering"))), "{screen}");
     assert!(screen.contains("http://dummy.test.example.com/") && screen.contains(" 200 "), "{screen}");
     assert!(screen.contains(" q quit"), "{screen}");
     assert_eq!(t.run(&["display", "-p", "-t", "s", "#{alternate_on}"]).trim(), "1", "the dashboard uses the alternate screen");
@@ -419,12 +419,15 @@ async fn replay_cluster(w: &World) {
         format!("/apis/networking.k8s.io/v1/namespaces/default/ingresses?{sel}"),
         "/api/v1/namespaces/default/events".to_string(),
         format!("/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?{sel}"),
+        // The blue/green check of the strategy line: the main Services, green's pods (none).
+        "/api/v1/namespaces/default/services?labelSelector=app.kubernetes.io%2Finstance%3Ddummy%2C%21lain.io%2Fcolor".to_string(),
+        "/api/v1/namespaces/default/pods?labelSelector=app.kubernetes.io%2Finstance%3Ddummy%2Clain.io%2Fcolor%3Dgreen".to_string(),
     ];
     let mut canned = Vec::new();
     for p in &paths {
         let req = http::Request::get(p.as_str()).body(Vec::new()).expect("request");
         let body = client.request_text(req).await.expect("list");
-        canned.push((p.split('?').next().unwrap_or_default().to_string(), body));
+        canned.push((replay_key(p), body));
     }
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = l.local_addr().expect("addr");
@@ -437,6 +440,29 @@ async fn replay_cluster(w: &World) {
         }
     });
     std::fs::write(&kc, kube_sim::kubeconfig(&format!("http://{addr}"), "default")).expect("kubeconfig");
+}
+
+/// A request's path and decoded label selector: the same list with another selector is another
+/// answer (a real server filters; serving one list for every selector would not be a replay).
+fn replay_key(target: &str) -> String {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let sel = query.split('&').find_map(|kv| kv.strip_prefix("labelSelector=")).unwrap_or("");
+    let mut decoded = Vec::new();
+    let b = sel.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())) {
+            (b'%', Some(v)) => {
+                decoded.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                decoded.push(c);
+                i += 1;
+            }
+        }
+    }
+    format!("{path}?{}", String::from_utf8_lossy(&decoded))
 }
 
 fn serve_replay(mut s: std::net::TcpStream, canned: &[(String, String)]) {
@@ -454,14 +480,15 @@ fn serve_replay(mut s: std::net::TcpStream, canned: &[(String, String)]) {
         let head = String::from_utf8_lossy(&buf[..end]).into_owned();
         buf.drain(..end);
         let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
+        let key = replay_key(&target);
         if query.split('&').any(|kv| kv == "watch=true" || kv == "watch=1") {
             let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
             let _ = s.flush();
             std::thread::sleep(Duration::from_secs(600));
             return;
         }
-        let (code, body) = match canned.iter().find(|(p, _)| p == path) {
+        let (code, body) = match canned.iter().find(|(k, _)| *k == key) {
             Some((_, b)) => ("200 OK", b.as_str()),
             None => ("404 Not Found", r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}"#),
         };

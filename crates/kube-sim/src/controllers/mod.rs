@@ -43,11 +43,12 @@ pub fn bootstrap(shared: &Shared) {
 /// Runs controller passes every `tick` of real time until shutdown.
 pub async fn run(shared: Arc<Shared>, tick: Duration) {
     let mut stop = shared.shutdown.subscribe();
-    let mut interval = tokio::time::interval(tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        // A pause of `tick` after each pass, not a pass every `tick`: a pass holds the store for
+        // its whole length (tens of ms with hundreds of pods), and passes back to back would
+        // leave API requests waiting on the lock for seconds.
         tokio::select! {
-            _ = interval.tick() => {}
+            _ = tokio::time::sleep(tick) => {}
             _ = stop.changed() => return,
         }
         let seq = shared.pass_started.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
