@@ -23,8 +23,8 @@ pub struct Kube {
 impl Kube {
     /// Connects to the current cluster (no request is made until the first call).
     pub async fn connect(ctx: &Ctx, namespace: &str) -> Result<Kube, KubeError> {
-        let (config, shown) = kubeconfig_config(ctx).await?;
-        Self::with_config(config, namespace).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })
+        let paths = kubeconfig_paths(ctx).map_err(|e| KubeError::Other(e.to_string()))?;
+        Self::from_files(&paths, Some(namespace)).await
     }
 
     /// Connects where there is no app to say which cluster and namespace (`lain wait RELEASE`
@@ -42,15 +42,39 @@ impl Kube {
         match ctx.current_cluster() {
             Ok(c) => Ok(Kube::connect(ctx, &c.namespace).await?),
             Err(_) if ctx.env.kubeconfig_env.is_some() => {
-                let (config, shown) = kubeconfig_config(ctx).await?;
-                let ns = config.default_namespace.clone();
-                Ok(Self::with_config(config, &ns).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })?)
+                let paths = kubeconfig_paths(ctx).map_err(|e| KubeError::Other(e.to_string()))?;
+                Ok(Self::from_files(&paths, None).await?)
             }
             Err(e) => Err(e),
         }
     }
 
-    fn with_config(config: kube::Config, namespace: &str) -> Result<Kube, KubeError> {
+    /// A client from kubeconfig files, merged as kubectl merges a `KUBECONFIG` list; in
+    /// `namespace`, else the current context's.
+    async fn from_files(paths: &[PathBuf], namespace: Option<&str>) -> Result<Kube, KubeError> {
+        crate::install_crypto_provider();
+        let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
+        let mut merged: Option<Kubeconfig> = None;
+        for p in paths {
+            if !p.is_file() && paths.len() > 1 {
+                // kubectl skips missing entries of a KUBECONFIG list; so do we.
+                continue;
+            }
+            let k = Kubeconfig::read_from(p).map_err(|e| KubeError::Kubeconfig { path: p.display().to_string(), reason: e.to_string() })?;
+            merged = Some(match merged {
+                None => k,
+                Some(m) => m.merge(k).map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?,
+            });
+        }
+        let kc = merged.ok_or_else(|| KubeError::Kubeconfig { path: shown.clone(), reason: "no such file".into() })?;
+        let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+            .await
+            .map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
+        let ns = namespace.map(str::to_string).unwrap_or_else(|| config.default_namespace.clone());
+        Self::with_config(config, &ns).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })
+    }
+
+    pub(super) fn with_config(config: kube::Config, namespace: &str) -> Result<Kube, KubeError> {
         let url = config.cluster_url.to_string();
         let client = Client::try_from(config).map_err(|e| KubeError::Other(format!("cannot make a client for {url}: {e}")))?;
         Ok(Kube { client, namespace: namespace.to_string() })
@@ -65,40 +89,10 @@ impl Kube {
     }
 }
 
-/// The client configuration from the kubeconfig file(s) lain reads, and those files for messages.
-async fn kubeconfig_config(ctx: &Ctx) -> Result<(kube::Config, String), KubeError> {
-    crate::install_crypto_provider();
-    let paths = kubeconfig_paths(ctx).map_err(|e| KubeError::Other(e.to_string()))?;
-    let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(":");
-    let mut merged: Option<Kubeconfig> = None;
-    for p in &paths {
-        if !p.is_file() && paths.len() > 1 {
-            // kubectl skips missing entries of a KUBECONFIG list; so do we.
-            continue;
-        }
-        let k = Kubeconfig::read_from(p).map_err(|e| KubeError::Kubeconfig { path: p.display().to_string(), reason: e.to_string() })?;
-        merged = Some(match merged {
-            None => k,
-            Some(m) => m.merge(k).map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?,
-        });
-    }
-    let kc = merged.ok_or_else(|| KubeError::Kubeconfig { path: shown.clone(), reason: "no such file".into() })?;
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
-    Ok((config, shown))
-}
-
 /// A client from one kubeconfig file (its current context), for tools and tests that hold a
 /// kubeconfig rather than a lain context.
 pub async fn client_from_kubeconfig(path: &std::path::Path) -> Result<Client, KubeError> {
-    crate::install_crypto_provider();
-    let shown = path.display().to_string();
-    let kc = Kubeconfig::read_from(path).map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
-    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .map_err(|e| KubeError::Kubeconfig { path: shown.clone(), reason: e.to_string() })?;
-    Client::try_from(config).map_err(|e| KubeError::Kubeconfig { path: shown, reason: e.to_string() })
+    Ok(Kube::from_files(&[path.to_path_buf()], None).await?.client)
 }
 
 /// The kubeconfig file(s) lain reads.

@@ -87,8 +87,7 @@ impl Kube {
         config.root_cert = Some(certs);
         // kube-rs re-reads a token file as it expires: projected service account tokens rotate.
         config.auth_info.token_file = Some(token_path.display().to_string());
-        let client = kube::Client::try_from(config).map_err(|e| KubeError::Other(format!("in-cluster client ({url}): {e}")))?;
-        Ok(Kube { client, namespace })
+        Kube::with_config(config, &namespace)
     }
 }
 

@@ -176,14 +176,11 @@ pub async fn wait(kube: &Kube, spec: WaitSpec<'_>) -> Result<WaitOutcome, KubeEr
 /// reached or whose certificate is not trusted. Once the watch has worked, transport errors
 /// are a blip in a long rollout, and the watcher re-lists by itself.
 fn fatal(e: watcher::Error, namespace: &str, connected: bool) -> Result<KubeError, watcher::Error> {
-    let (code, message) = match &e {
-        watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchStartFailed(kube::Error::Api(s)) => (s.code, s.message.clone()),
-        watcher::Error::WatchError(s) => (s.code, s.message.clone()),
-        watcher::Error::InitialListFailed(_) if !connected => match e {
-            watcher::Error::InitialListFailed(k) => return Ok(KubeError::api("watching the release", k)),
-            other => return Err(other),
-        },
-        _ => return Err(e),
+    let (code, message) = match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(ref s)) | watcher::Error::WatchStartFailed(kube::Error::Api(ref s)) => (s.code, s.message.clone()),
+        watcher::Error::WatchError(ref s) => (s.code, s.message.clone()),
+        watcher::Error::InitialListFailed(k) if !connected => return Ok(KubeError::api("watching the release", k)),
+        other => return Err(other),
     };
     let fix = match code {
         401 => "the credentials are expired or revoked (the kubeconfig's token or certificate, or in a pod its service account token): ask your SA for a fresh kubeconfig".to_string(),

@@ -237,16 +237,10 @@ async fn release_task(shared: Arc<Shared>, client: kube::Client, helm: Helm, rel
     loop {
         shared.release_kick.notified().await;
         let _ = out.send(Update::Command(super::release::status_cmd(&helm, &release, &ns).to_string()));
-        let (h, r, n) = (helm.clone(), release.clone(), ns.clone());
-        let mut res =
-            tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, true)).await.unwrap_or_else(|e| Err(format!("helm task failed: {e}")));
-        if let Ok(info) = &mut res {
-            info.expires_at = super::release::expiry(&client, &ns, &release).await;
-        }
-        let strategy = super::strategy::lines(&client, Some(&helm), &ns, &release).await;
+        let (res, strategy) = super::release::gather(&client, Some(&helm), &ns, &release, true).await;
         {
             let mut s = shared.lock();
-            s.extras.release = Some(res);
+            s.extras.release = res;
             s.extras.strategy = strategy;
         }
         shared.dirty.notify_one();
@@ -473,15 +467,7 @@ pub async fn snapshot_once(client: kube::Client, opts: &LiveOptions) -> Result<S
     };
 
     let mut extras = Extras::default();
-    if let Some(h) = opts.helm.clone() {
-        let (r, n) = (opts.target.release.clone(), ns.clone());
-        let mut res = tokio::task::spawn_blocking(move || super::release::fetch(&h, &r, &n, false)).await.unwrap_or_else(|e| Err(e.to_string()));
-        if let Ok(info) = &mut res {
-            info.expires_at = super::release::expiry(&client, ns, &opts.target.release).await;
-        }
-        extras.release = Some(res);
-    }
-    extras.strategy = super::strategy::lines(&client, opts.helm.as_ref(), ns, &opts.target.release).await;
+    (extras.release, extras.strategy) = super::release::gather(&client, opts.helm.as_ref(), ns, &opts.target.release, false).await;
     extras.metrics = match metrics_api(client.clone(), ns).list(&lp).await {
         Ok(l) => Some(parse_pod_metrics(&l.items)),
         Err(_) => None,

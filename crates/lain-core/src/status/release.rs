@@ -55,9 +55,30 @@ pub fn parse(status_json: &str, values_json: Option<&str>) -> Result<ReleaseInfo
     })
 }
 
+/// The release as helm describes it (`None` without helm), with what lain keeps beside it: when
+/// a `--delete-after` release goes, and a canary or blue/green in flight
+/// ([`super::strategy::lines`]). The helm reads of both run side by side.
+pub async fn gather(
+    client: &kube::Client,
+    helm: Option<&Helm>,
+    namespace: &str,
+    release: &str,
+    quiet: bool,
+) -> (Option<Result<ReleaseInfo, String>>, Vec<String>) {
+    let info = async {
+        let (h, r, n) = (helm?.clone(), release.to_string(), namespace.to_string());
+        let mut res = tokio::task::spawn_blocking(move || fetch(&h, &r, &n, quiet)).await.unwrap_or_else(|e| Err(format!("helm task failed: {e}")));
+        if let Ok(info) = &mut res {
+            info.expires_at = expiry(client, namespace, release).await;
+        }
+        Some(res)
+    };
+    futures::join!(info, super::strategy::lines(client, helm, namespace, release))
+}
+
 /// When `lain deploy --delete-after` set the release to be uninstalled (read from its CronJob;
 /// an unreadable CronJob just shows nothing).
-pub async fn expiry(client: &kube::Client, namespace: &str, release: &str) -> Option<jiff::Timestamp> {
+async fn expiry(client: &kube::Client, namespace: &str, release: &str) -> Option<jiff::Timestamp> {
     let kube = crate::kube::Kube { client: client.clone(), namespace: namespace.to_string() };
     crate::ops::delete_after::current(&kube, release).await.ok().flatten().map(|e| e.at)
 }

@@ -64,11 +64,7 @@ async fn lain_in_pod(port: u16, sa: &Path, extra: &[(&str, &str)], args: &[&str]
             String::from_utf8_lossy(&o.stderr)
         );
     }
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    Out::from(o)
 }
 
 async fn wait_in_a_test_pod(helm: &str) {
@@ -132,16 +128,15 @@ async fn wait_with_only_kubeconfig(helm: &str) {
         .env("KUBECONFIG", &kubeconfig)
         .env("NO_COLOR", "1")
         .env_remove("KUBERNETES_SERVICE_HOST");
-    let o = tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap();
-    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert_eq!(o.status.code(), Some(0), "{all}");
-    assert!(all.contains("dummy is green: 3 pods"), "{all}");
+    let out = Out::from(tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap());
+    out.ok();
+    assert!(out.all().contains("dummy is green: 3 pods"), "{}", out.all());
     // Not a release name: refused before any request.
     let mut c = Command::new(lain_bin());
     c.args(["wait", "Dummy_App"]).current_dir(empty.path()).env("HOME", empty.path()).env("KUBECONFIG", &kubeconfig).env("NO_COLOR", "1");
-    let o = c.output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("must start with a lowercase letter"), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = Out::from(c.output().unwrap());
+    out.code(2);
+    assert!(out.stderr.contains("must start with a lowercase letter"), "{}", out.stderr);
     t.shutdown().await;
 }
 both_helms!(wait_with_only_kubeconfig_, wait_with_only_kubeconfig);

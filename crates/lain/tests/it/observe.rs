@@ -77,14 +77,7 @@ pub fn rv<K: kube::Resource>(o: &K) -> u64 {
 /// Runs lain in the background (the test observes the cluster meanwhile).
 pub fn spawn_lain(t: &T, args: &[&str]) -> tokio::task::JoinHandle<Out> {
     let mut c = t.lain_cmd(args);
-    tokio::task::spawn_blocking(move || {
-        let o = c.output().expect("lain runs");
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    })
+    tokio::task::spawn_blocking(move || Out::from(c.output().expect("lain runs")))
 }
 
 /// A webhook receiver on 127.0.0.1 that accepts everything, and the `webhook:` values block

@@ -60,6 +60,16 @@ pub struct Out {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Out {
+    fn from(o: std::process::Output) -> Out {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
 impl Out {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
@@ -174,11 +184,7 @@ impl T {
         if std::env::var_os("LAIN_TEST_SHOW").is_some() {
             eprintln!("--- lain {} (exit {:?})\n{}{}", args.join(" "), o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
         }
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
+        Out::from(o)
     }
 
     pub fn helm_cmd(&self, args: &[&str]) -> Command {
